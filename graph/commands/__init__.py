@@ -1,0 +1,18 @@
+"""One module per CLI subcommand: ``HELP``, ``add_arguments(parser)``, ``run(args) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from graph.store import KnowledgeGraph, open_graph
+
+
+def progress(message: str) -> None:
+    """Progress on stderr, so that stdout stays clean for results."""
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def open_from_args(args: argparse.Namespace, *, quiet: bool = True) -> KnowledgeGraph:
+    """Open the graph named by the global options ``--store`` and ``--data``."""
+    return open_graph(args.store, args.data, progress=None if quiet else progress)

@@ -1,0 +1,88 @@
+"""One exception hierarchy for the whole library.
+
+Third-party errors are wrapped at the boundary with ``raise ... from``; the CLI
+turns any :class:`AllianceGraphError` into one clear line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+
+class AllianceGraphError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(AllianceGraphError):
+    """A bad option, store name or setting."""
+
+    exit_code = 2
+
+
+class DataLoadError(AllianceGraphError):
+    """A data file could not be read or parsed.
+
+    Carries the file and, where the parser gave them, the line and column.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        file: str,
+        reason: str,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = file
+        self.reason = reason
+        self.line = line
+        self.column = column
+        self.field = field
+        where = file
+        if line is not None:
+            where += f", line {line}"
+            if column is not None:
+                where += f", column {column}"
+        if field:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {reason}")
+
+
+class QueryError(AllianceGraphError):
+    """A query failed while running."""
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse. Carries the line and column when known."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.line = line
+        self.column = column
+        where = ""
+        if line is not None:
+            where = f"line {line}" + (f", column {column}" if column is not None else "") + ": "
+        super().__init__(f"SPARQL syntax error: {where}{message}")
+
+
+class QueryRefused(QueryError):
+    """The query asks for something the safety rules forbid (an update, SERVICE, remote FROM)."""
+
+    exit_code = 2
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its time limit and was stopped."""
+
+
+class ValidationFailed(AllianceGraphError):
+    """Data does not conform to the shapes (used when a caller asks for strict loading)."""
+
+
+class NotBuiltYet(AllianceGraphError):
+    """A command or feature that exists in the contract but is not implemented yet."""
+
+    exit_code = 2

@@ -1,0 +1,177 @@
+"""Serialise query results: table, CSV, TSV, SPARQL 1.1 Results JSON and XML; graphs as RDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from graph.errors import ConfigError
+from graph.sparql import STANDARD_PREFIXES, QueryResult
+
+TABLE_FORMATS = ("table", "csv", "tsv", "json", "xml")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld")
+_RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "ttl": "text/turtle; charset=utf-8",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "table": "text/plain; charset=utf-8",
+}
+
+
+def short_name(node: Node | None, prefixes: dict[str, str] = STANDARD_PREFIXES) -> str:
+    """``agr:CAN`` for a project IRI, the lexical form for a literal, ``""`` for unbound."""
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        s = str(node)
+        best = ""
+        for prefix, iri in prefixes.items():
+            if s.startswith(iri) and len(iri) > len(best):
+                best, name = iri, f"{prefix}:{s[len(iri):]}"
+        return name if best else s
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _csv_cell(node: Node | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _tsv_cell(node: Node | None) -> str:
+    if node is None:
+        return ""
+    return node.n3()
+
+
+def safe_spreadsheet_cell(value: str) -> str:
+    """Neutralise spreadsheet formula injection: prefix a quote to cells starting =, +, -, @."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def to_csv(result: QueryResult, *, safe: bool = False) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    if result.kind == "ask":
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if result.boolean else "false"])
+        return buf.getvalue()
+    writer.writerow(result.vars)
+    for row in result.rows:
+        cells = [_csv_cell(t) for t in row]
+        writer.writerow([safe_spreadsheet_cell(c) for c in cells] if safe else cells)
+    return buf.getvalue()
+
+
+def to_tsv(result: QueryResult) -> str:
+    if result.kind == "ask":
+        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    lines += ["\t".join(_tsv_cell(t) for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _json_term(node: Node) -> dict[str, str]:
+    if isinstance(node, URIRef):
+        return {"type": "uri", "value": str(node)}
+    if isinstance(node, BNode):
+        return {"type": "bnode", "value": str(node)}
+    assert isinstance(node, Literal)
+    out = {"type": "literal", "value": str(node)}
+    if node.language:
+        out["xml:lang"] = node.language
+    elif node.datatype:
+        out["datatype"] = str(node.datatype)
+    return out
+
+
+def to_json(result: QueryResult) -> str:
+    if result.kind == "ask":
+        return json.dumps({"head": {}, "boolean": bool(result.boolean)})
+    bindings = [
+        {v: _json_term(t) for v, t in zip(result.vars, row, strict=True) if t is not None}
+        for row in result.rows
+    ]
+    return json.dumps({"head": {"vars": result.vars}, "results": {"bindings": bindings}})
+
+
+def _xml_term(node: Node) -> str:
+    if isinstance(node, URIRef):
+        return f"<uri>{escape(str(node))}</uri>"
+    if isinstance(node, BNode):
+        return f"<bnode>{escape(str(node))}</bnode>"
+    assert isinstance(node, Literal)
+    attrs = ""
+    if node.language:
+        attrs = f" xml:lang={quoteattr(node.language)}"
+    elif node.datatype:
+        attrs = f" datatype={quoteattr(str(node.datatype))}"
+    return f"<literal{attrs}>{escape(str(node))}</literal>"
+
+
+def to_xml(result: QueryResult) -> str:
+    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    if result.kind == "ask":
+        out += ["<head/>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>"]
+    else:
+        out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.vars) + "</head>")
+        out.append("<results>")
+        for row in result.rows:
+            cells = "".join(
+                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                for v, t in zip(result.vars, row, strict=True)
+                if t is not None
+            )
+            out.append(f"<result>{cells}</result>")
+        out.append("</results>")
+    out.append("</sparql>")
+    return "\n".join(out) + "\n"
+
+
+def to_table(result: QueryResult, max_width: int = 60) -> str:
+    if result.kind == "ask":
+        return "true" if result.boolean else "false"
+    header = list(result.vars)
+    body = [[short_name(t)[:max_width] for t in row] for row in result.rows]
+    widths = [max([len(h), *(len(r[i]) for r in body)]) for i, h in enumerate(header)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*r) for r in body]
+    lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''}{', truncated' if result.truncated else ''})")
+    return "\n".join(lines)
+
+
+def serialize_result(result: QueryResult, fmt: str) -> str:
+    """Serialise a result in ``fmt``; a clear error when the format does not fit the result."""
+    if result.kind == "graph":
+        if fmt == "table":
+            fmt = "ttl"
+        if fmt not in GRAPH_FORMATS:
+            raise ConfigError(
+                f"format {fmt!r} does not fit a graph result; use one of {', '.join(GRAPH_FORMATS)}"
+            )
+        assert result.graph is not None
+        return result.graph.serialize(format=_RDFLIB_FORMAT[fmt])
+    writers = {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json, "xml": to_xml}
+    if fmt not in writers:
+        raise ConfigError(
+            f"format {fmt!r} does not fit a {result.kind.upper()} result; "
+            f"use one of {', '.join(TABLE_FORMATS)}"
+        )
+    return writers[fmt](result)
