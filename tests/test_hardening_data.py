@@ -1,0 +1,137 @@
+"""Bad data, in every format, through every entry point: one clear error, nothing loaded, nothing fetched."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from graph.cli import main
+from graph.errors import DataLoadError
+from graph.store import open_graph
+
+DATA = Path(__file__).parent / "data"
+
+MALFORMED = {
+    "bad.ttl": ('@prefix ex: <http://ex/> .\nex:a ex:b "ok" .\nex:a ex:b ex:c ex:d .\n', 3),
+    "bad.nt": ("<http://ex/a> <http://ex/b> <http://ex/c> .\n<http://ex/a> <http://ex/b> .\n", 2),
+    "bad.jsonld": ('{\n  "@id": "http://ex/a",\n  "http://ex/b": [\n}\n', 4),
+    "bad.rdf": (
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '<rdf:Description rdf:about="http://ex/a">\n</rdf:RDF>\n',
+        4,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_file_names_file_and_line(name: str, tmp_path: Path) -> None:
+    text, line = MALFORMED[name]
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(DataLoadError) as info:
+        open_graph("oxigraph", [f], include_default=False)
+    err = info.value
+    assert err.file == str(f)
+    assert err.line == line, str(err)
+    assert str(err).startswith(f"{f}, line {line}")
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_cli_reports_malformed_file_once_with_exit_2(name: str, tmp_path: Path, capsys) -> None:
+    text, line = MALFORMED[name]
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    assert main(["query", "ASK { ?s ?p ?o }", "--data", str(f)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{name}, line {line}" in err[0]
+
+
+def test_empty_file_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "empty.ttl"
+    f.write_bytes(b"")
+    with pytest.raises(DataLoadError, match="empty.ttl: .*empty"):
+        open_graph("oxigraph", [f], include_default=False)
+
+
+def test_binary_file_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "image.ttl"
+    f.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(DataLoadError, match="image.ttl"):
+        open_graph("oxigraph", [f], include_default=False)
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ALLIANCE_GRAPH_MAX_FILE_MB", "1")
+    f = tmp_path / "big.nt"
+    line = b"<http://ex/a> <http://ex/b> \"" + b"x" * 200 + b"\" .\n"
+    f.write_bytes(line * (2 * 1024 * 1024 // len(line) + 1))
+    with pytest.raises(DataLoadError, match=r"big.nt: file is 2\.0 MB, over the 1 MB limit"):
+        open_graph("oxigraph", [f], include_default=False)
+
+
+def _digest(kg) -> str:
+    from graph.export import export_rdf
+
+    lines = sorted(export_rdf(kg, "nt").decode("utf-8").splitlines())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def test_a_failed_load_leaves_an_open_graph_as_it_was(tmp_path: Path) -> None:
+    from graph.load import load_into
+
+    kg = open_graph("oxigraph", [DATA / "mini.ttl"], include_default=False)
+    before = _digest(kg)
+    good = tmp_path / "good.ttl"
+    good.write_text("<http://ex/a> <http://ex/b> <http://ex/c> .\n", encoding="utf-8")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<http://ex/a> <http://ex/b> .\n", encoding="utf-8")
+    with pytest.raises(DataLoadError):
+        load_into(kg, [good, bad])
+    assert _digest(kg) == before
+
+
+def test_jsonld_remote_context_is_not_fetched(tmp_path: Path, listener) -> None:
+    f = tmp_path / "remote-context.jsonld"
+    f.write_text(f'{{"@context": "{listener.url}/ctx.jsonld", "@id": "http://ex/a", "name": "x"}}')
+    with pytest.raises(DataLoadError, match="remote-context.jsonld"):
+        open_graph("oxigraph", [f], include_default=False)
+    with pytest.raises(DataLoadError, match="remote-context.jsonld"):
+        open_graph("memory", [f], include_default=False)
+    assert listener.received == []
+
+
+def test_rdfxml_external_entity_is_not_resolved(tmp_path: Path, listener) -> None:
+    f = tmp_path / "xxe.rdf"
+    f.write_text(
+        '<?xml version="1.0"?>\n'
+        f'<!DOCTYPE rdf:RDF [ <!ENTITY xxe SYSTEM "{listener.url}/x"> '
+        '<!ENTITY pw SYSTEM "file:///etc/passwd"> ]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://ex/">\n'
+        '<rdf:Description rdf:about="http://ex/a"><ex:p>&xxe;&pw;</ex:p></rdf:Description>\n'
+        "</rdf:RDF>\n"
+    )
+    try:
+        kg = open_graph("oxigraph", [f], include_default=False)
+    except DataLoadError as err:
+        assert "xxe.rdf" in str(err)
+    else:
+        from graph.export import export_rdf
+
+        assert b"root:" not in export_rdf(kg, "nt")
+    assert listener.received == []
+
+
+def test_owl_imports_is_not_followed(tmp_path: Path, listener) -> None:
+    f = tmp_path / "imports.ttl"
+    f.write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        f"<http://ex/onto> a owl:Ontology ; owl:imports <{listener.url}/other.ttl> .\n"
+    )
+    kg = open_graph("oxigraph", [f], include_default=False)
+    assert len(kg) == 2
+    from graph.validate import validate_graph
+
+    validate_graph(kg)
+    assert listener.received == []
