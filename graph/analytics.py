@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import warnings
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -258,7 +259,11 @@ def eigenvector(
         return dict.fromkeys(u, 0.0)
     if _use_igraph(u, backend, exact_limit):
         ig = _IG(u)
-        vals = ig.graph.eigenvector_centrality(directed=False, scale=True, weights=ig.weights if weight else None)
+        # (igraph 1.0 rejects directed=False; the graph is undirected, so the default is right.
+        # It warns on disconnected graphs: the minor components' near-zero scores are intended.)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            vals = ig.graph.eigenvector_centrality(weights=ig.weights if weight else None)
         return _unit_max(ig.back(vals))
     try:
         vals = nx.eigenvector_centrality_numpy(u, weight=weight)
