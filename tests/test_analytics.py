@@ -13,7 +13,7 @@ from rdflib import URIRef
 
 from graph import analytics as an
 from graph.cli import main
-from graph.network import Filters, node_id, project
+from graph.network import Filters, project
 from graph.sparql import run_query
 from graph.store import ANALYTICS_GRAPH, KnowledgeGraph
 
