@@ -1,4 +1,9 @@
-"""Serialise query results: table, CSV, TSV, SPARQL 1.1 Results JSON and XML; graphs as RDF."""
+"""Serialise query results: table, CSV, TSV, SPARQL 1.1 Results JSON and XML; graphs as RDF.
+
+These writers work on a :class:`~graph.sparql.QueryResult` of any store. For large
+results on the Oxigraph store, :func:`graph.sparql.run_query_to` writes the wire
+formats with Oxigraph's own serialisers instead (same output, much faster).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from graph.sparql import STANDARD_PREFIXES, QueryResult
 TABLE_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld")
 _RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
+ALL_FORMATS = (*TABLE_FORMATS, *GRAPH_FORMATS)
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
@@ -26,6 +32,31 @@ MEDIA_TYPES = {
     "jsonld": "application/ld+json",
     "table": "text/plain; charset=utf-8",
 }
+
+
+#: File extension of each format, for downloads.
+EXTENSIONS = {
+    "csv": "csv", "tsv": "tsv", "json": "srj", "xml": "srx",
+    "ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "table": "txt",
+}
+
+
+def check_format(fmt: str) -> None:
+    """Raise :class:`~graph.errors.ConfigError` for a format no result can be written in."""
+    if fmt not in ALL_FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(ALL_FORMATS)}")
+
+
+def expand_name(text: str, prefixes: dict[str, str] = STANDARD_PREFIXES) -> str:
+    """The full IRI of ``prefix:name`` when the prefix is known, else ``text`` unchanged.
+
+    >>> expand_name("agr:CAN")
+    'https://w3id.org/alliance-graph/id/CAN'
+    """
+    prefix, sep, local = text.partition(":")
+    if sep and prefix in prefixes and not local.startswith("//"):
+        return prefixes[prefix] + local
+    return text
 
 
 def short_name(node: Node | None, prefixes: dict[str, str] = STANDARD_PREFIXES) -> str:

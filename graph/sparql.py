@@ -1,17 +1,26 @@
 """Run SPARQL over a :class:`~graph.store.KnowledgeGraph`, safely.
 
 Safety by default: the text is checked before it reaches an engine. Updates
-(INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY), ``SERVICE`` and
-``FROM``/``FROM NAMED`` are refused unless :class:`QueryLimits` allows them.
-Parameters are bound through the engine (``initBindings`` / substitutions), never
-by formatting text.
+(INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY, WITH) are always
+refused; ``SERVICE`` and ``FROM``/``FROM NAMED`` are refused unless
+:class:`~graph.limits.QueryLimits` allows them. The check reads the query the way
+the engines do (comments, strings, IRIs, prefixed names and ``\\u`` escapes
+included), so ``# comment\\nInSeRt``, ``PREFIX x: <..> DELETE`` and
+``\\u0053ERVICE`` are all caught.
+
+User queries run in a killable worker process under a time limit and a row limit
+(see :mod:`graph.limits`); the project's own ``.rq`` files run in-process without
+limits. Parameters are bound through the engine (``initBindings`` /
+substitutions, or a ``VALUES`` block built from RDF terms), never by formatting
+text.
 """
 
 from __future__ import annotations
 
+import pickle
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,8 +32,27 @@ from rdflib import Literal as RDFLiteral
 from rdflib.term import Identifier, Node, URIRef, Variable
 
 from graph import paths
-from graph.errors import QueryError, QueryRefused, QuerySyntaxError
+from graph.errors import ConfigError, QueryError, QueryRefused, QuerySyntaxError
+from graph.limits import UNLIMITED, QueryLimits, run_isolated
 from graph.store import KnowledgeGraph
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "STANDARD_PREFIXES",
+    "UNLIMITED",
+    "QueryLimits",
+    "QueryResult",
+    "SavedQuery",
+    "SerializedResult",
+    "check_query",
+    "get_saved_query",
+    "list_saved_queries",
+    "parse_term",
+    "read_query",
+    "run_query",
+    "run_query_to",
+    "term_from_ox",
+]
 
 ResultKind = Literal["select", "ask", "graph"]
 
@@ -47,17 +75,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "wd": "http://www.wikidata.org/entity/",
 }
 
-
-@dataclass(frozen=True)
-class QueryLimits:
-    """Safety settings for one query. The defaults are documented in the README."""
-
-    timeout_s: float = 10.0
-    max_rows: int = 10_000
-    allow_service: bool = False
-    allow_from: bool = False
-
-
+#: The limits a user's query runs under when none are given (environment applied at call time).
 DEFAULT_LIMITS = QueryLimits()
 
 
@@ -72,6 +90,7 @@ class QueryResult:
     graph: Graph | None = None
     elapsed_s: float = 0.0
     truncated: bool = False
+    row_limit: int | None = None
 
     def __len__(self) -> int:
         if self.kind == "graph":
@@ -83,63 +102,116 @@ class QueryResult:
     def records(self) -> list[dict[str, Node | None]]:
         return [dict(zip(self.vars, row, strict=True)) for row in self.rows]
 
+    @property
+    def notice(self) -> str | None:
+        """A sentence for the user when the result was cut at the row limit, else ``None``."""
+        if not self.truncated:
+            return None
+        unit = "triples" if self.kind == "graph" else "rows"
+        return (
+            f"showing the first {self.row_limit or len(self):,} {unit}: the result was cut at "
+            "the row limit (add LIMIT/OFFSET, or raise ALLIANCE_GRAPH_QUERY_MAX_ROWS)"
+        )
+
+
+@dataclass
+class SerializedResult:
+    """A query's answer already written in a wire format (see :func:`run_query_to`)."""
+
+    data: bytes
+    fmt: str
+    media_type: str
+    kind: ResultKind
+    truncated: bool = False
+    elapsed_s: float = 0.0
+
 
 # --- lexical safety check -------------------------------------------------------------
 
+_PN_CHARS = r"A-Za-z0-9_\-\u00B7-\uFFFF"
 _TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*)
+    rf"""
+    (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-      |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-.]*:?)
+      |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][{_PN_CHARS}]+)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][{_PN_CHARS}.]*)?:(?:[{_PN_CHARS}.:%]|\\[^\s])*)
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
 
-_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+_UPDATE_WORDS = {
+    "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH",
+}
 _QUERY_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def expand_unicode_escapes(text: str) -> str:
+    r"""Replace ``\uXXXX`` / ``\UXXXXXXXX`` as SPARQL engines may do before parsing.
+
+    >>> expand_unicode_escapes(r"\u0053ERVICE")
+    'SERVICE'
+    """
+
+    def sub(m: re.Match[str]) -> str:
+        try:
+            return chr(int(m.group(1) or m.group(2), 16))
+        except (ValueError, OverflowError):
+            return m.group(0)
+
+    return _UNICODE_ESCAPE.sub(sub, text)
 
 
 def _keywords(text: str) -> Iterator[str]:
-    """Bare keywords of a query, outside comments, strings, IRIs, variables and prefixed names."""
+    """Bare keywords of a query (upper case), outside comments, strings, IRIs and names."""
     for m in _TOKEN.finditer(text):
         word = m.group("word")
-        if word and not word.endswith(":") and ":" not in word:
+        if word:
             yield word.upper()
+
+
+def _check_words(text: str, limits: QueryLimits) -> str | None:
+    form: str | None = None
+    for word in _keywords(text):
+        if word in _UPDATE_WORDS:
+            raise QueryRefused(
+                f"SPARQL updates are not allowed: this graph is read-only (found {word})"
+            )
+        if form is None and word in _QUERY_FORMS:
+            form = word
+        if word == "SERVICE" and not limits.allow_service:
+            raise QueryRefused(
+                "SERVICE is not allowed: a query may not call other endpoints "
+                "(set ALLIANCE_GRAPH_QUERY_ALLOW_SERVICE=1 to permit it)"
+            )
+        if word == "FROM" and not limits.allow_from:
+            raise QueryRefused(
+                "FROM / FROM NAMED is not allowed: a query may not load other graphs, files or URLs "
+                "(set ALLIANCE_GRAPH_QUERY_ALLOW_FROM=1 to permit it)"
+            )
+    return form
 
 
 def check_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str:
     """Refuse what the safety rules forbid; return the query form (SELECT, ASK, ...).
 
-    >>> check_query("SELECT * WHERE { ?s ?p ?o }")
-    'SELECT'
-    >>> check_query("DROP ALL")
+    >>> check_query("PREFIX ag: <https://w3id.org/alliance-graph/ontology#> ask { ?s ?p ?o }")
+    'ASK'
+    >>> check_query("# a comment\\nDrOp ALL")
     Traceback (most recent call last):
     ...
     graph.errors.QueryRefused: SPARQL updates are not allowed: this graph is read-only (found DROP)
     """
-    form: str | None = None
-    for word in _keywords(text):
-        if form is None:
-            if word in _UPDATE_WORDS:
-                raise QueryRefused(
-                    f"SPARQL updates are not allowed: this graph is read-only (found {word})"
-                )
-            if word in _QUERY_FORMS:
-                form = word
-        if word == "SERVICE" and not limits.allow_service:
-            raise QueryRefused(
-                "SERVICE is not allowed: a query may not call other endpoints "
-                "(set allow_service in the configuration to permit it)"
-            )
-        if word == "FROM" and not limits.allow_from:
-            raise QueryRefused(
-                "FROM / FROM NAMED is not allowed: a query may not load other graphs, files or URLs "
-                "(set allow_from in the configuration to permit it)"
-            )
+    form = _check_words(text, limits)
+    expanded = expand_unicode_escapes(text)
+    if expanded != text:
+        form = _check_words(expanded, limits) or form
     if form is None:
         raise QuerySyntaxError("expected SELECT, CONSTRUCT, ASK or DESCRIBE")
     return form
@@ -152,6 +224,7 @@ def _syntax_error(err: Exception) -> QuerySyntaxError:
     message = str(getattr(err, "msg", None) or err)
     m = _POSITION.search(message)
     if m:
+        message = (message[: m.start()] + message[m.end() :]).strip(" :") or message
         return QuerySyntaxError(message, int(m.group(1)), int(m.group(2)))
     return QuerySyntaxError(message)
 
@@ -179,44 +252,15 @@ def parse_term(value: str | Node, prefixes: Mapping[str, str] = STANDARD_PREFIXE
         return URIRef(prefixes[m.group(1) or ""] + m.group(2))
     if re.fullmatch(r"-?\d+", v):
         return RDFLiteral(v, datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))
+    if re.fullmatch(r"-?\d+\.\d+", v):
+        return RDFLiteral(v, datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
         return RDFLiteral(v, datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))
+    if v in {"true", "false"}:
+        return RDFLiteral(v, datatype=URIRef("http://www.w3.org/2001/XMLSchema#boolean"))
     if len(v) >= 2 and v[0] == v[-1] == '"':
         v = v[1:-1]
     return RDFLiteral(v)
-
-
-# --- running --------------------------------------------------------------------------
-
-
-def run_query(
-    kg: KnowledgeGraph,
-    query: str | Path,
-    bindings: Mapping[str, str | Node] | None = None,
-    *,
-    limits: QueryLimits = DEFAULT_LIMITS,
-) -> QueryResult:
-    """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query, from text or a ``.rq`` file.
-
-    Examples
-    --------
-    >>> from graph.store import open_graph
-    >>> r = run_query(open_graph(), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    >>> r.kind, r.vars, int(r.rows[0][0]) > 0
-    ('select', ['n'], True)
-    """
-    text = read_query(query) if isinstance(query, Path) else query
-    form = check_query(text, limits)
-    terms = {k.lstrip("?$"): parse_term(v) for k, v in (bindings or {}).items()}
-    started = time.perf_counter()
-    if kg.ox is not None:
-        result = _run_oxigraph(kg, text, terms, limits)
-    else:
-        result = _run_rdflib(kg, text, terms, limits)
-    result.elapsed_s = time.perf_counter() - started
-    if form in {"CONSTRUCT", "DESCRIBE"} and result.kind != "graph":
-        raise QueryError(f"{form} query did not return a graph")
-    return result
 
 
 _BAD_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
@@ -262,53 +306,365 @@ def _projected(text: str) -> set[str] | None:
     return out
 
 
-def _inject_values(text: str, terms: Mapping[str, Identifier]) -> str:
+def inject_values(text: str, terms: Mapping[str, Identifier]) -> str:
     """Put a VALUES block at the start of the outer WHERE group (binds before evaluation)."""
+    if not terms:
+        return text
     for m in _TOKEN.finditer(text):
         if m.group("other") == "{":
             return text[: m.end()] + " " + _values_block(terms) + text[m.end() :]
     raise QuerySyntaxError("the query has no WHERE group")
 
 
-def _run_oxigraph(
-    kg: KnowledgeGraph, text: str, terms: Mapping[str, Identifier], limits: QueryLimits
+def declare_prefixes(text: str, prefixes: Mapping[str, str] = STANDARD_PREFIXES) -> str:
+    """Prepend ``PREFIX`` lines for the standard prefixes the query uses but does not declare.
+
+    For engines that do not know the project's prefixes (remote endpoints).
+
+    >>> declare_prefixes("SELECT * { ?s a ag:State }").splitlines()[0]
+    'PREFIX ag: <https://w3id.org/alliance-graph/ontology#>'
+    """
+    declared = {m.group(1) for m in re.finditer(r"(?i)\bPREFIX\s+([\w\-.]*):", text)}
+    used = {
+        m.group("pname").split(":", 1)[0]
+        for m in _TOKEN.finditer(text)
+        if m.group("pname") and not m.group("pname").startswith("_:")
+    }
+    lines = [f"PREFIX {p}: <{prefixes[p]}>" for p in prefixes if p in used and p not in declared]
+    return "\n".join([*lines, text]) if lines else text
+
+
+# --- running --------------------------------------------------------------------------
+
+
+def _is_shipped(path: Path) -> bool:
+    resolved = path.resolve()
+    for root in (paths.queries_dir(), paths.ontology_dir()):
+        try:
+            resolved.relative_to(root.resolve())
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _prepare(
+    query: str | Path, bindings: Mapping[str, str | Node] | None, limits: QueryLimits | None
+) -> tuple[str, str, dict[str, Identifier], QueryLimits]:
+    if isinstance(query, Path):
+        text = read_query(query)
+        if limits is None:
+            limits = UNLIMITED if _is_shipped(query) else QueryLimits.from_env()
+    else:
+        text = query
+        if limits is None:
+            limits = QueryLimits.from_env()
+    form = check_query(text, limits)
+    terms = {k.lstrip("?$"): parse_term(v) for k, v in (bindings or {}).items()}
+    return text, form, terms, limits
+
+
+def run_query(
+    kg: KnowledgeGraph,
+    query: str | Path,
+    bindings: Mapping[str, str | Node] | None = None,
+    *,
+    limits: QueryLimits | None = None,
 ) -> QueryResult:
-    assert kg.ox is not None
+    """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query, from text or a ``.rq`` file.
+
+    Parameters
+    ----------
+    kg
+        The graph (embedded Oxigraph, rdflib Memory, or a remote endpoint).
+    query
+        Query text, or the path of a ``.rq`` file.
+    bindings
+        Variable name to value (an rdflib term, or text read by :func:`parse_term`).
+    limits
+        Time and row limits, and what the query may reach. ``None``: the defaults with
+        the ``ALLIANCE_GRAPH_QUERY_*`` environment applied, or no limits for the
+        project's own shipped ``.rq`` files.
+
+    Raises
+    ------
+    QueryRefused
+        An update, or SERVICE / FROM while they are not allowed.
+    QuerySyntaxError
+        The text does not parse (with line and column when the parser gives them).
+    QueryTimeout
+        The query ran past the time limit and was stopped.
+
+    Examples
+    --------
+    >>> from graph.store import open_graph
+    >>> r = run_query(open_graph(), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    >>> r.kind, r.vars, int(r.rows[0][0]) > 0
+    ('select', ['n'], True)
+    """
+    text, form, terms, limits = _prepare(query, bindings, limits)
+    started = time.perf_counter()
+    if kg.backend == "remote":
+        from graph.remote import run_remote
+
+        result = run_remote(kg, text, terms, limits)
+    elif kg.ox is not None:
+        store = kg.ox
+        if limits.isolate:
+            payload = run_isolated(lambda: _ox_work(store, text, terms, None, limits.row_cap()), limits)
+            result = _decode_ox(payload)
+        else:
+            result = _run_oxigraph_direct(store, text, terms, limits.row_cap())
+    elif limits.isolate:
+        payload = run_isolated(
+            lambda: pickle.dumps(_run_rdflib(kg, text, terms, limits.row_cap())), limits
+        )
+        result = pickle.loads(payload)  # noqa: S301 - our own forked worker wrote it
+    else:
+        result = _run_rdflib(kg, text, terms, limits.row_cap())
+    result.elapsed_s = time.perf_counter() - started
+    result.row_limit = limits.row_cap()
+    if form in {"CONSTRUCT", "DESCRIBE"} and result.kind != "graph":
+        raise QueryError(f"{form} query did not return a graph")
+    return result
+
+
+def run_query_to(
+    kg: KnowledgeGraph,
+    query: str | Path,
+    fmt: str,
+    bindings: Mapping[str, str | Node] | None = None,
+    *,
+    limits: QueryLimits | None = None,
+) -> SerializedResult:
+    """Run a query and write its answer in ``fmt`` (csv, tsv, json, xml, table; ttl, nt, jsonld).
+
+    On the Oxigraph store the rows never become Python objects: Oxigraph's own
+    serialisers write them inside the worker, which keeps large results fast. Other
+    stores go through :func:`run_query` and :mod:`graph.results`.
+    """
+    from graph.results import MEDIA_TYPES, check_format, serialize_result
+
+    check_format(fmt)
+    if kg.ox is None or kg.backend == "remote" or fmt == "table":
+        result = run_query(kg, query, bindings, limits=limits)
+        out = serialize_result(result, fmt)
+        used = fmt if result.kind != "graph" or fmt != "table" else "ttl"
+        return SerializedResult(
+            out.encode("utf-8"), used, MEDIA_TYPES[used], result.kind, result.truncated, result.elapsed_s
+        )
+    text, _form, terms, limits = _prepare(query, bindings, limits)
+    store = kg.ox
+    started = time.perf_counter()
+    payload = run_isolated(lambda: _ox_work(store, text, terms, fmt, limits.row_cap()), limits)
+    elapsed = time.perf_counter() - started
+    tag, flag, body = payload[:1], payload[1:2], payload[2:]
+    if tag == b"A":
+        result = QueryResult(kind="ask", boolean=flag == b"1", elapsed_s=elapsed)
+        return SerializedResult(
+            serialize_result(result, fmt).encode("utf-8"), fmt, MEDIA_TYPES[fmt], "ask", False, elapsed
+        )
+    kind: ResultKind = "select" if tag == b"S" else "graph"
+    return SerializedResult(body, fmt, MEDIA_TYPES[fmt], kind, flag == b"1", elapsed)
+
+
+# --- Oxigraph ---------------------------------------------------------------------------
+
+_OX_RESULTS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+_OX_GRAPHS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def term_from_ox(term: Any) -> Node | None:
+    """An rdflib term from an Oxigraph one; ``xsd:string`` literals become plain literals.
+
+    Plain and ``xsd:string`` literals are the same in RDF 1.1 but unequal in rdflib;
+    making them plain gives the same rows on every store.
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING:
+        return RDFLiteral(term.value)
+    return from_ox(term)  # type: ignore[no-any-return, return-value]
+
+
+def _ox_query(store: ox.Store, text: str, terms: Mapping[str, Identifier]) -> Any:
     subs: dict[Any, Any] = {ox.Variable(k): to_ox(v) for k, v in terms.items()}
     projected = _projected(text) if terms else None
-    if projected is not None and not set(terms) <= projected:
+    if terms and (projected is None or not set(terms) <= projected):
         # Oxigraph substitutes only projected variables; bind the rest with VALUES.
-        text, subs = _inject_values(text, terms), {}
+        text, subs = inject_values(text, terms), {}
     try:
-        raw: Any = kg.ox.query(
-            text, prefixes=STANDARD_PREFIXES, substitutions=subs or None
-        )
+        return store.query(text, prefixes=STANDARD_PREFIXES, substitutions=subs or None)
     except SyntaxError as err:
         raise _syntax_error(err) from err
-    except (OSError, RuntimeError) as err:
-        raise QueryError(str(err)) from err
+    except (OSError, RuntimeError, ValueError) as err:
+        raise QueryError(f"query failed: {err}") from err
+
+
+class _Enough(Exception):
+    """Raised by :class:`_LineCap` to stop a serialiser at the row limit."""
+
+
+class _LineCap:
+    """A binary sink that stops the serialiser once it holds ``cap`` complete lines."""
+
+    def __init__(self, cap: int | None) -> None:
+        self.cap = cap
+        self.lines = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        chunk = bytes(data)
+        self.chunks.append(chunk)
+        self.lines += chunk.count(b"\n")
+        if self.cap is not None and self.lines > self.cap:
+            raise _Enough
+        return len(chunk)
+
+    def flush(self) -> None:
+        return None
+
+    def run(self, serialize: Callable[[Any], object]) -> tuple[bytes, bool]:
+        """Serialise into this sink; the bytes up to ``cap`` lines and whether some were cut."""
+        try:
+            serialize(self)
+        except _Enough:
+            return self._cut(), True
+        except (OSError, RuntimeError, ValueError) as err:
+            if isinstance(err.__cause__ or err.__context__, _Enough) or (
+                self.cap is not None and self.lines > self.cap
+            ):
+                return self._cut(), True
+            raise QueryError(f"query failed: {err}") from err
+        return b"".join(self.chunks), False
+
+    def _cut(self) -> bytes:
+        data = b"".join(self.chunks)
+        end = -1
+        for _ in range(self.cap or 0):
+            end = data.index(b"\n", end + 1)
+        return data[: end + 1]
+
+
+def _ox_work(
+    store: ox.Store, text: str, terms: Mapping[str, Identifier], fmt: str | None, cap: int | None
+) -> bytes:
+    """Run on Oxigraph and write the answer: ``A`` + 0/1, ``S``/``G`` + truncated flag + bytes.
+
+    With ``fmt`` None the rows travel as TSV and the triples as N-Triples (for
+    :func:`_decode_ox`); otherwise they are written in ``fmt``.
+    """
+    raw = _ox_query(store, text, terms)
     if isinstance(raw, ox.QueryBoolean):
-        return QueryResult(kind="ask", boolean=bool(raw))
+        return b"A1" if bool(raw) else b"A0"
     if isinstance(raw, ox.QuerySolutions):
-        names = [v.value for v in raw.variables]
-        rows: list[tuple[Node | None, ...]] = []
-        truncated = False
-        for solution in raw:
-            if len(rows) >= limits.max_rows:
-                truncated = True
-                break
-            rows.append(tuple(None if t is None else from_ox(t) for t in solution))  # type: ignore[misc]
-        return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
+        if fmt is not None and fmt not in _OX_RESULTS:
+            raise _format_mismatch(fmt, "select")
+        sink = _LineCap(None if cap is None else cap + 1)  # + the header line
+        data, cut = sink.run(lambda out: raw.serialize(out, format=ox.QueryResultsFormat.TSV))
+        if fmt is not None and fmt != "tsv":
+            parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
+            data = parsed.serialize(format=_OX_RESULTS[fmt]) or b""  # type: ignore[union-attr]
+        return b"S" + (b"1" if cut else b"0") + data
+    if fmt is not None and fmt not in _OX_GRAPHS:
+        raise _format_mismatch(fmt, "graph")
+    sink = _LineCap(cap)
+    data, cut = sink.run(lambda out: raw.serialize(out, format=ox.RdfFormat.N_TRIPLES))
+    if fmt is not None and fmt != "nt":
+        triples = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        data = ox.serialize(triples, format=_OX_GRAPHS[fmt], prefixes=_graph_prefixes(fmt)) or b""
+    return b"G" + (b"1" if cut else b"0") + data
+
+
+def _graph_prefixes(fmt: str) -> dict[str, str] | None:
+    return STANDARD_PREFIXES if fmt == "ttl" else None
+
+
+def _format_mismatch(fmt: str, kind: str) -> ConfigError:
+    from graph.results import GRAPH_FORMATS, TABLE_FORMATS
+
+    fits = GRAPH_FORMATS if kind == "graph" else TABLE_FORMATS
+    what = "a graph result" if kind == "graph" else "a SELECT result"
+    return ConfigError(f"format {fmt!r} does not fit {what}; use one of {', '.join(fits)}")
+
+
+def _new_graph() -> Graph:
     g = Graph()
     for prefix, iri in STANDARD_PREFIXES.items():
         g.bind(prefix, iri)
-    for t in raw:
-        g.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
-    return QueryResult(kind="graph", graph=g)
+    return g
+
+
+def _decode_ox(payload: bytes) -> QueryResult:
+    tag, flag, body = payload[:1], payload[1:2], payload[2:]
+    if tag == b"A":
+        return QueryResult(kind="ask", boolean=flag == b"1")
+    truncated = flag == b"1"
+    if tag == b"S":
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        assert isinstance(parsed, ox.QuerySolutions)
+        names = [v.value for v in parsed.variables]
+        rows = [tuple(term_from_ox(t) for t in s) for s in parsed]
+        return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)  # type: ignore[arg-type]
+    g = _new_graph()
+    for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+        g.add((from_ox(t.subject), from_ox(t.predicate), term_from_ox(t.object)))  # type: ignore[arg-type]
+    return QueryResult(kind="graph", graph=g, truncated=truncated)
+
+
+def _run_oxigraph_direct(
+    store: ox.Store, text: str, terms: Mapping[str, Identifier], cap: int | None
+) -> QueryResult:
+    raw = _ox_query(store, text, terms)
+    try:
+        if isinstance(raw, ox.QueryBoolean):
+            return QueryResult(kind="ask", boolean=bool(raw))
+        if isinstance(raw, ox.QuerySolutions):
+            names = [v.value for v in raw.variables]
+            rows: list[tuple[Node | None, ...]] = []
+            truncated = False
+            for solution in raw:
+                if cap is not None and len(rows) >= cap:
+                    truncated = True
+                    break
+                rows.append(tuple(term_from_ox(t) for t in solution))
+            return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
+        g = _new_graph()
+        truncated = False
+        for t in raw:
+            if cap is not None and len(g) >= cap:
+                truncated = True
+                break
+            g.add((from_ox(t.subject), from_ox(t.predicate), term_from_ox(t.object)))  # type: ignore[arg-type]
+        return QueryResult(kind="graph", graph=g, truncated=truncated)
+    except (OSError, RuntimeError, ValueError) as err:
+        raise QueryError(f"query failed: {err}") from err
+
+
+# --- rdflib ---------------------------------------------------------------------------
+
+
+def plain(node: Any) -> Any:
+    """``node`` with an ``xsd:string`` datatype dropped (see :func:`term_from_ox`)."""
+    if isinstance(node, RDFLiteral) and node.datatype is not None and str(node.datatype) == _XSD_STRING:
+        return RDFLiteral(str(node))
+    return node
 
 
 def _run_rdflib(
-    kg: KnowledgeGraph, text: str, terms: Mapping[str, Identifier], limits: QueryLimits
+    kg: KnowledgeGraph, text: str, terms: Mapping[str, Identifier], cap: int | None
 ) -> QueryResult:
     from pyparsing import ParseException
 
@@ -318,28 +674,32 @@ def _run_rdflib(
             initNs=STANDARD_PREFIXES,
             initBindings={Variable(k): v for k, v in terms.items()},
         )
-    except ParseException as err:
-        raise QuerySyntaxError(err.msg, err.lineno, err.col) from err
-    except Exception as err:  # noqa: BLE001 - rdflib raises bare Exceptions for bad queries
-        raise QueryError(f"query failed: {err}") from err
-    if raw.type == "ASK":
-        return QueryResult(kind="ask", boolean=bool(raw.askAnswer))
-    if raw.type == "SELECT":
-        names = [str(v) for v in (raw.vars or [])]
-        rows: list[tuple[Node | None, ...]] = []
+        if raw.type == "ASK":
+            return QueryResult(kind="ask", boolean=bool(raw.askAnswer))
+        if raw.type == "SELECT":
+            names = [str(v) for v in (raw.vars or [])]
+            rows: list[tuple[Node | None, ...]] = []
+            truncated = False
+            for row in raw:
+                if cap is not None and len(rows) >= cap:
+                    truncated = True
+                    break
+                rows.append(tuple(plain(t) for t in row))  # type: ignore[union-attr]
+            return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
+        g = _new_graph()
         truncated = False
-        for row in raw:
-            if len(rows) >= limits.max_rows:
+        for t in raw:
+            if cap is not None and len(g) >= cap:
                 truncated = True
                 break
-            rows.append(tuple(row))  # type: ignore[arg-type]
-        return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
-    g = Graph()
-    for prefix, iri in STANDARD_PREFIXES.items():
-        g.bind(prefix, iri)
-    for t in raw:
-        g.add(t)  # type: ignore[arg-type]
-    return QueryResult(kind="graph", graph=g)
+            g.add((t[0], t[1], plain(t[2])))  # type: ignore[index]
+        return QueryResult(kind="graph", graph=g, truncated=truncated)
+    except ParseException as err:
+        raise QuerySyntaxError(err.msg, err.lineno, err.col) from err
+    except QueryError:
+        raise
+    except Exception as err:  # noqa: BLE001 - rdflib raises bare Exceptions for bad queries
+        raise QueryError(f"query failed: {err}") from err
 
 
 # --- saved queries --------------------------------------------------------------------
@@ -388,8 +748,10 @@ def describe_query_file(path: Path, group: str) -> SavedQuery:
 
 
 def list_saved_queries() -> list[SavedQuery]:
-    """The catalogue: the app's queries, then the competency questions."""
-    out = [describe_query_file(p, "app") for p in sorted(paths.queries_dir().glob("*.rq"))]
+    """The catalogue: the examples, the app's own queries, then the competency questions."""
+    shipped = sorted(paths.queries_dir().glob("*.rq"))
+    out = [describe_query_file(p, "example") for p in shipped if p.stem.startswith("example-")]
+    out += [describe_query_file(p, "app") for p in shipped if not p.stem.startswith("example-")]
     cq_dir = paths.ontology_dir() / "cq"
     out += [describe_query_file(p, "competency") for p in sorted(cq_dir.glob("*.rq"))]
     return out

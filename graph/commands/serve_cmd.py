@@ -1,17 +1,61 @@
-"""`alliance-graph serve`: not built yet."""
+"""`alliance-graph serve`: the graph as a read-only SPARQL 1.1 Protocol endpoint."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from graph.commands._stub import not_built
+from graph.commands import open_from_args, progress
+from graph.limits import QueryLimits
 
-HELP = "Serve the graph as a read-only SPARQL 1.1 endpoint (not built yet)"
+HELP = "Serve the graph as a read-only SPARQL 1.1 endpoint (loopback by default)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    return None
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
+    parser.add_argument("--cors", action="store_true", help="send CORS headers (off by default)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help="seconds per query (default: $ALLIANCE_GRAPH_QUERY_TIMEOUT or 10; 0: none)")
+    parser.add_argument("--max-rows", type=int, default=None, metavar="N",
+                        help="rows per answer (default: $ALLIANCE_GRAPH_QUERY_MAX_ROWS or 10000; 0: none)")
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+
+
+def limits_from_args(args: argparse.Namespace) -> QueryLimits:
+    overrides: dict[str, object] = {}
+    if args.timeout is not None:
+        overrides["timeout_s"] = args.timeout or None
+    if args.max_rows is not None:
+        overrides["max_rows"] = args.max_rows or None
+    limits = QueryLimits.from_env()
+    from dataclasses import replace
+
+    return replace(limits, **overrides)  # type: ignore[arg-type]
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("serve", args)
+    from graph.endpoint import is_loopback, make_server
+
+    limits = limits_from_args(args)
+    kg = open_from_args(args, quiet=False)
+    if not is_loopback(args.host):
+        print(
+            f"warning: listening on {args.host}, not loopback: anyone who can reach this "
+            "machine can query the graph",
+            file=sys.stderr,
+        )
+    server = make_server(kg, args.host, args.port, limits=limits, cors=args.cors, quiet=args.quiet)
+    host, port = str(server.server_address[0]), str(server.server_address[1])  # type: ignore[str-bytes-safe]
+    progress(
+        f"SPARQL endpoint at http://{host}:{port}/sparql "
+        f"(time limit {limits.timeout_s or 'none'} s, row limit {limits.row_cap() or 'none'}"
+        f"{', CORS on' if args.cors else ''}); Ctrl-C to stop"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

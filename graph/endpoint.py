@@ -1,0 +1,622 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over the loaded graph.
+
+``alliance-graph serve`` runs :func:`make_server`: a threaded ``http.server`` that
+answers
+
+``GET /sparql?query=...`` and ``POST /sparql``
+    form-encoded (``query=...``) or direct (``Content-Type: application/sparql-query``);
+    ``/`` and ``/query`` are the same endpoint. Answers are negotiated from ``Accept``
+    (or ``format=``/``output=``): SPARQL Results JSON (default), XML, CSV, TSV for
+    SELECT/ASK; Turtle (default), N-Triples, JSON-LD for CONSTRUCT/DESCRIBE.
+``GET /`` without a query
+    the service description with its VoID dataset (Turtle, N-Triples or JSON-LD), or
+    for a browser a small HTML page with the saved-query catalogue.
+``GET /void``
+    the VoID description alone: counts, class partitions, sources, licence.
+``GET /queries`` and ``/queries/NAME.rq``
+    the saved-query catalogue as JSON, and each query's text.
+
+Every query goes through :func:`graph.sparql.run_query_to`: the safety check
+(updates refused with 403, ``SERVICE``/``FROM`` and the protocol's
+``default-graph-uri``/``named-graph-uri`` refused unless allowed), then a killable
+worker under the time and row limits. A malformed query gets 400 with the parser's
+message, a query stopped at the time limit 503. Each request has its own thread and
+each query its own worker process, so a long query never holds up other clients.
+The server binds loopback by default and sends no CORS headers unless asked to.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from graph import __version__, paths
+from graph.errors import (
+    AllianceGraphError,
+    ConfigError,
+    QueryError,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+)
+from graph.limits import QueryLimits
+from graph.results import GRAPH_FORMATS, MEDIA_TYPES, TABLE_FORMATS
+from graph.sparql import (
+    STANDARD_PREFIXES,
+    SavedQuery,
+    check_query,
+    list_saved_queries,
+    run_query,
+    run_query_to,
+)
+from graph.store import KnowledgeGraph
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
+
+QUERY_PATHS = ("/", "/sparql", "/query")
+MAX_BODY = 1_000_000
+
+#: Media types a client may ask for, and the format each one means.
+_ACCEPT_TABLE = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "text/javascript": "json",
+    "application/javascript": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+_ACCEPT_GRAPH = {
+    "text/turtle": "ttl",
+    "application/x-turtle": "ttl",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "application/ld+json": "jsonld",
+    "application/x-json+ld": "jsonld",
+    "application/json": "jsonld",
+}
+_SHORT = {
+    "json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv",
+    "ttl": "ttl", "turtle": "ttl", "nt": "nt", "ntriples": "nt", "n-triples": "nt",
+    "jsonld": "jsonld", "json-ld": "jsonld",
+}
+_RESULT_FORMAT_IRIS = {
+    "json": FORMATS_NS.SPARQL_Results_JSON,
+    "xml": FORMATS_NS.SPARQL_Results_XML,
+    "csv": FORMATS_NS.SPARQL_Results_CSV,
+    "tsv": FORMATS_NS.SPARQL_Results_TSV,
+    "ttl": FORMATS_NS.Turtle,
+    "nt": FORMATS_NS["N-Triples"],
+    "jsonld": FORMATS_NS["JSON-LD"],
+}
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """Media types of an ``Accept`` header, best first.
+
+    >>> parse_accept("text/csv;q=0.5, application/sparql-results+json")
+    [('application/sparql-results+json', 1.0), ('text/csv', 0.5)]
+    """
+    out: list[tuple[str, float, int]] = []
+    for i, part in enumerate((header or "").split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            out.append((media, q, i))
+    out.sort(key=lambda t: (-t[1], t[2]))
+    return [(m, q) for m, q, _ in out]
+
+
+def negotiate(kind: str, accept: str | None, explicit: str | None = None) -> str:
+    """The format to answer in: ``explicit`` (``format=``) if it fits, then ``Accept``, then the default.
+
+    >>> negotiate("select", "text/csv")
+    'csv'
+    >>> negotiate("graph", "application/sparql-results+json, */*;q=0.1")
+    'ttl'
+    """
+    table = kind != "graph"
+    allowed = TABLE_FORMATS if table else GRAPH_FORMATS
+    default = "json" if table else "ttl"
+    if explicit:
+        # format=/output= (as SPARQLWrapper and Fuseki send them); one that does not fit
+        # the result (format=turtle on a SELECT) is ignored in favour of Accept.
+        key = explicit.strip().lower()
+        fmt = _SHORT.get(key) or (_ACCEPT_TABLE if table else _ACCEPT_GRAPH).get(key)
+        if fmt is not None and fmt in allowed:
+            return fmt
+    mapping = _ACCEPT_TABLE if table else _ACCEPT_GRAPH
+    for media, _q in parse_accept(accept):
+        if media in mapping:
+            return mapping[media]
+        if media in {"*/*", "application/*", "text/*"}:
+            return default
+    return default
+
+
+@dataclass
+class Answer:
+    """One HTTP answer."""
+
+    status: int
+    body: bytes
+    media_type: str
+    headers: dict[str, str] | None = None
+
+
+def _int(node: object) -> int:
+    try:
+        return int(str(node)) if node is not None else 0
+    except ValueError:
+        return 0
+
+
+def _text(status: int, message: str) -> Answer:
+    return Answer(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8")
+
+
+class SparqlService:
+    """What the HTTP handler calls: answers queries and describes the dataset."""
+
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        *,
+        limits: QueryLimits | None = None,
+        cors: bool = False,
+        max_concurrent: int = 4,
+        title: str = "Alliance Graph",
+    ) -> None:
+        self.kg = kg
+        self.limits = limits or QueryLimits.from_env()
+        self.cors = cors
+        self.title = title
+        self._slots = threading.BoundedSemaphore(max(1, max_concurrent))
+        self._void_lock = threading.Lock()
+        self._void: Graph | None = None
+        self._base = ""
+
+    # --- queries -----------------------------------------------------------------------
+
+    def answer_query(
+        self,
+        text: str,
+        *,
+        accept: str | None,
+        explicit_format: str | None = None,
+        dataset_params: bool = False,
+    ) -> Answer:
+        """Run ``text`` and answer it, or explain in the body why not."""
+        try:
+            if dataset_params and not self.limits.allow_from:
+                raise QueryRefused(
+                    "default-graph-uri / named-graph-uri are not allowed: a query may not "
+                    "name other graphs (set ALLIANCE_GRAPH_QUERY_ALLOW_FROM=1 to permit it)"
+                )
+            form = check_query(text, self.limits)
+            kind = "graph" if form in {"CONSTRUCT", "DESCRIBE"} else "select"
+            fmt = negotiate(kind, accept, explicit_format)
+            wait = self.limits.timeout_s or None
+            if not self._slots.acquire(timeout=wait):
+                raise QueryTimeout("the server is busy with other queries; try again shortly")
+            try:
+                result = run_query_to(self.kg, text, fmt, limits=self.limits)
+            finally:
+                self._slots.release()
+        except QuerySyntaxError as err:
+            return _text(HTTPStatus.BAD_REQUEST, str(err))
+        except QueryRefused as err:
+            return _text(HTTPStatus.FORBIDDEN, str(err))
+        except QueryTimeout as err:
+            return _text(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
+        except ConfigError as err:
+            return _text(HTTPStatus.NOT_ACCEPTABLE, str(err))
+        except AllianceGraphError as err:
+            return _text(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+        headers = {"X-Query-Time-Ms": f"{result.elapsed_s * 1000:.1f}"}
+        if result.truncated:
+            headers["X-Result-Truncated"] = f"cut at the row limit of {self.limits.row_cap()}"
+        return Answer(HTTPStatus.OK, result.data, result.media_type, headers)
+
+    # --- description --------------------------------------------------------------------
+
+    def void_graph(self, base: str) -> Graph:
+        """The service description and VoID of the dataset (computed once, then cached)."""
+        with self._void_lock:
+            if self._void is None or self._base != base:
+                self._void = self._describe(base)
+                self._base = base
+            return self._void
+
+    def _describe(self, base: str) -> Graph:
+        g = Graph()
+        g.bind("sd", SD)
+        g.bind("void", VOID)
+        g.bind("dcterms", DCTERMS)
+        for prefix in ("ag", "agr", "prov", "org", "skos"):
+            g.bind(prefix, STANDARD_PREFIXES[prefix])
+        service = URIRef(base + "/sparql")
+        dataset = URIRef(base + "/void#dataset")
+        g.add((service, RDF.type, SD.Service))
+        g.add((service, SD.endpoint, service))
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+        for iri in _RESULT_FORMAT_IRIS.values():
+            g.add((service, SD.resultFormat, iri))
+        g.add((service, SD.defaultDataset, dataset))
+        g.add((service, RDFS.comment, Literal(
+            "Read-only. Updates are refused; SERVICE and FROM are refused unless the server "
+            f"allows them. Time limit {self.limits.timeout_s or 'none'} s, row limit "
+            f"{self.limits.row_cap() or 'none'}."
+        )))
+        g.add((dataset, RDF.type, VOID.Dataset))
+        g.add((dataset, RDF.type, SD.Dataset))
+        g.add((dataset, DCTERMS.title, Literal(self.title)))
+        g.add((dataset, DCTERMS.description, Literal(
+            "A sourced, dated knowledge graph of alliance partnerships: every relationship "
+            "statement carries its dates, credibility grade and sources (prov:wasDerivedFrom)."
+        )))
+        g.add((dataset, VOID.sparqlEndpoint, service))
+        g.add((dataset, VOID.uriSpace, Literal(STANDARD_PREFIXES["agr"])))
+        g.add((dataset, VOID.vocabulary, URIRef(STANDARD_PREFIXES["ag"])))
+        g.add((dataset, DCTERMS.hasVersion, Literal(__version__)))
+        q = paths.queries_dir()
+        counts = run_query(self.kg, q / "void-counts.rq")
+        if counts.rows:
+            triples, subjects, properties, objects = counts.rows[0]
+            for pred, value in (
+                (VOID.triples, triples),
+                (VOID.distinctSubjects, subjects),
+                (VOID.properties, properties),
+                (VOID.distinctObjects, objects),
+            ):
+                g.add((dataset, pred, Literal(_int(value), datatype=XSD.integer)))
+        classes = run_query(self.kg, q / "void-classes.rq")
+        g.add((dataset, VOID.classes, Literal(len(classes.rows), datatype=XSD.integer)))
+        total_entities = 0
+        for cls, n in classes.rows:
+            part = BNode()
+            g.add((dataset, VOID.classPartition, part))
+            g.add((part, VOID["class"], cls))  # type: ignore[arg-type]
+            g.add((part, VOID.entities, Literal(_int(n), datatype=XSD.integer)))
+            if str(cls).startswith(STANDARD_PREFIXES["ag"]):
+                total_entities += _int(n)
+        g.add((dataset, VOID.entities, Literal(total_entities, datatype=XSD.integer)))
+        sources = run_query(self.kg, q / "void-sources.rq")
+        for source, label, _reliability in sources.rows:
+            g.add((dataset, DCTERMS.source, source))  # type: ignore[arg-type]
+            if label is not None:
+                g.add((source, RDFS.label, label))  # type: ignore[arg-type]
+        licences = run_query(self.kg, q / "void-licence.rq")
+        found = False
+        for _thing, licence, rights in licences.rows:
+            if licence is not None:
+                g.add((dataset, DCTERMS.license, licence))  # type: ignore[arg-type]
+                found = True
+            if rights is not None:
+                g.add((dataset, DCTERMS.rights, rights))  # type: ignore[arg-type]
+        if not found:
+            g.add((dataset, DCTERMS.rights, Literal(
+                "No licence is declared in the graph; each fact names its sources "
+                "(prov:wasDerivedFrom), whose own terms apply."
+            )))
+        return g
+
+    def describe(self, base: str, accept: str | None, explicit: str | None = None) -> Answer:
+        try:
+            fmt = negotiate("graph", accept, explicit)
+            g = self.void_graph(base)
+        except ConfigError as err:
+            return _text(HTTPStatus.NOT_ACCEPTABLE, str(err))
+        except AllianceGraphError as err:
+            return _text(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+        rdflib_fmt = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt]
+        return Answer(HTTPStatus.OK, g.serialize(format=rdflib_fmt, encoding="utf-8"), MEDIA_TYPES[fmt])
+
+    def catalogue(self) -> list[SavedQuery]:
+        return list_saved_queries()
+
+    def home_page(self, base: str) -> Answer:
+        """A small HTML page: what this is, the dataset's counts, a query form and the catalogue."""
+        g = self.void_graph(base)
+        dataset = URIRef(base + "/void#dataset")
+
+        def count(pred: URIRef) -> str:
+            value = g.value(dataset, pred)
+            return f"{_int(value):,}" if value is not None else "?"
+
+        e = html.escape
+        items = []
+        for q in self.catalogue():
+            link = base + "/sparql?" + urllib.parse.urlencode({"query": q.text})
+            params = (
+                " <small>(parameters: " + e(", ".join(f"?{p}" for p, _ in q.params)) + ")</small>"
+                if q.params
+                else ""
+            )
+            items.append(
+                f"<li><a href=\"{e(base)}/queries/{e(urllib.parse.quote(q.name))}.rq\"><code>"
+                f"{e(q.name)}</code></a> [{e(q.group)}] {e(q.description)}{params}"
+                + ("" if q.params else f" · <a href=\"{e(link)}\">run</a>")
+                + "</li>"
+            )
+        body = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(self.title)} SPARQL endpoint</title>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
+textarea{{width:100%;font-family:monospace}}code{{background:#f3f3f3}}</style></head>
+<body><h1>{e(self.title)}: SPARQL 1.1 endpoint</h1>
+<p>Endpoint: <code>{e(base)}/sparql</code> (GET or POST, SPARQL 1.1 Protocol). Read-only.
+{count(VOID.triples)} triples, {count(VOID.entities)} entities of the ontology's classes,
+{count(VOID.classes)} classes. Description: <a href="{e(base)}/void">VoID</a>.</p>
+<form method="get" action="{e(base)}/sparql">
+<textarea name="query" rows="8">SELECT ?s ?label WHERE {{ ?s rdfs:label ?label }} LIMIT 20</textarea>
+<p><label>Format <select name="format"><option>json</option><option>xml</option>
+<option>csv</option><option>tsv</option></select></label> <button>Run</button></p></form>
+<h2>Saved queries</h2><ul>{''.join(items)}</ul>
+<p>Prefixes known without declaring them: {e(', '.join(STANDARD_PREFIXES))}.</p>
+</body></html>"""
+        return Answer(
+            HTTPStatus.OK,
+            body.encode("utf-8"),
+            "text/html; charset=utf-8",
+            {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"},
+        )
+
+
+def _wants_html(accept: str | None) -> bool:
+    for media, _q in parse_accept(accept):
+        if media in {"text/html", "application/xhtml+xml"}:
+            return True
+        if media in _ACCEPT_GRAPH or media == "*/*":
+            return False
+    return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = f"alliance-graph/{__version__}"
+    service: SparqlService
+    quiet: bool = False
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if not self.quiet:
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    def _base(self) -> str:
+        host = self.headers.get("Host")
+        if not host:
+            addr = self.server.server_address
+            host = f"{addr[0]!s}:{addr[1]!s}"  # type: ignore[index, str-bytes-safe]
+        return f"http://{host}"
+
+    def _send(self, answer: Answer, *, head: bool = False) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.media_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Vary", "Accept")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if self.service.cors:
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Expose-Headers", "X-Query-Time-Ms, X-Result-Truncated")
+        for k, v in (answer.headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if not head:
+            try:
+                self.wfile.write(answer.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    def _route(self) -> tuple[str, dict[str, list[str]]]:
+        parsed = urllib.parse.urlsplit(self.path)
+        path = parsed.path.rstrip("/") or "/"
+        return path, urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+
+    @staticmethod
+    def _one(params: dict[str, list[str]], *names: str) -> str | None:
+        for name in names:
+            if params.get(name):
+                return params[name][0]
+        return None
+
+    def _query(self, params: dict[str, list[str]], text: str) -> Answer:
+        if len(params.get("query", [])) > 1:
+            return _text(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
+        return self.service.answer_query(
+            text,
+            accept=self.headers.get("Accept"),
+            explicit_format=self._one(params, "format", "output"),
+            dataset_params=bool(params.get("default-graph-uri") or params.get("named-graph-uri")),
+        )
+
+    # --- methods ---------------------------------------------------------------------------
+
+    def do_OPTIONS(self) -> None:  # noqa: N802 - stdlib naming
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Allow", "GET, HEAD, POST, OPTIONS")
+        if self.service.cors:
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+            self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
+            self.send_header("Access-Control-Max-Age", "600")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._get(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._get(head=False)
+
+    def _get(self, *, head: bool) -> None:
+        path, params = self._route()
+        accept = self.headers.get("Accept")
+        base = self._base()
+        if path in QUERY_PATHS:
+            if "update" in params:
+                answer = _refuse_update()
+            elif "query" in params:
+                answer = self._query(params, params["query"][0])
+            elif _wants_html(accept):
+                answer = self.service.home_page(base)
+            else:
+                answer = self.service.describe(base, accept, self._one(params, "format", "output"))
+        elif path == "/void":
+            answer = self.service.describe(base, accept, self._one(params, "format", "output"))
+        elif path == "/queries":
+            answer = Answer(
+                HTTPStatus.OK,
+                json.dumps(
+                    [
+                        {"name": q.name, "group": q.group, "description": q.description,
+                         "params": [{"name": p, "description": d} for p, d in q.params],
+                         "url": f"{base}/queries/{q.name}.rq"}
+                        for q in self.service.catalogue()
+                    ],
+                    indent=1,
+                ).encode("utf-8"),
+                "application/json",
+            )
+        elif path.startswith("/queries/") and path.endswith(".rq"):
+            name = urllib.parse.unquote(path[len("/queries/") : -3])
+            match = [q for q in self.service.catalogue() if q.name == name]
+            answer = (
+                Answer(HTTPStatus.OK, match[0].text.encode("utf-8"), "application/sparql-query")
+                if match
+                else _text(HTTPStatus.NOT_FOUND, f"no saved query named {name!r}")
+            )
+        else:
+            answer = _text(HTTPStatus.NOT_FOUND, f"nothing at {path}; the endpoint is /sparql")
+        self._send(answer, head=head)
+
+    def do_POST(self) -> None:  # noqa: N802
+        path, params = self._route()
+        if path not in QUERY_PATHS:
+            self._send(_text(HTTPStatus.NOT_FOUND, f"nothing at {path}; the endpoint is /sparql"))
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self._send(_text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body must be under {MAX_BODY:,} bytes"))
+            return
+        body = self.rfile.read(length) if length else b""
+        ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        charset = "utf-8"
+        if ctype == "application/sparql-update" or "update" in params:
+            self._send(_refuse_update())
+            return
+        if ctype == "application/x-www-form-urlencoded":
+            form = urllib.parse.parse_qs(body.decode(charset, "replace"), keep_blank_values=True)
+            if "update" in form:
+                self._send(_refuse_update())
+                return
+            merged = {**params, **form}
+            if not form.get("query"):
+                self._send(_text(HTTPStatus.BAD_REQUEST, "the form has no query parameter"))
+                return
+            self._send(self._query(merged, form["query"][0]))
+        elif ctype == "application/sparql-query":
+            self._send(self._query(params, body.decode(charset, "replace")))
+        else:
+            self._send(
+                _text(
+                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "POST a query as application/sparql-query or as a form "
+                    "(application/x-www-form-urlencoded, query=...)",
+                )
+            )
+
+
+def _refuse_update() -> Answer:
+    return _text(
+        HTTPStatus.FORBIDDEN,
+        "SPARQL updates are not allowed: this endpoint is read-only",
+    )
+
+
+def make_server(
+    kg: KnowledgeGraph,
+    host: str = "127.0.0.1",
+    port: int = 7878,
+    *,
+    limits: QueryLimits | None = None,
+    cors: bool = False,
+    quiet: bool = False,
+    max_concurrent: int = 4,
+) -> ThreadingHTTPServer:
+    """A threaded HTTP server answering the SPARQL 1.1 Protocol over ``kg`` (not yet started).
+
+    Call ``serve_forever()`` (blocking) and ``shutdown()``; ``server_address`` gives the
+    port actually bound when ``port`` is 0.
+    """
+    service = SparqlService(kg, limits=limits, cors=cors, max_concurrent=max_concurrent)
+    handler = type("SparqlHandler", (_Handler,), {"service": service, "quiet": quiet})
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as err:
+        raise ConfigError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
+    server.daemon_threads = True
+    return server
+
+
+def is_loopback(host: str) -> bool:
+    return host in {"127.0.0.1", "localhost", "::1"} or host.startswith("127.")
+
+
+def serve(
+    kg: KnowledgeGraph,
+    host: str = "127.0.0.1",
+    port: int = 7878,
+    *,
+    limits: QueryLimits | None = None,
+    cors: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until interrupted."""
+    server = make_server(kg, host, port, limits=limits, cors=cors)
+    addr = server.server_address
+    if announce:
+        announce(f"SPARQL endpoint at http://{addr[0]!s}:{addr[1]!s}/sparql (Ctrl-C to stop)")  # type: ignore[str-bytes-safe]
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+__all__ = [
+    "Answer",
+    "QueryError",
+    "SparqlService",
+    "is_loopback",
+    "make_server",
+    "negotiate",
+    "parse_accept",
+    "serve",
+]
