@@ -323,14 +323,16 @@ def closeness(
         counted = dict.fromkeys(comp, 0)
         sub = u.subgraph(comp)
         if use_ig:
+            import numpy as np
+
             ig = _IG(sub)
             pos = {v: i for i, v in enumerate(ig.nodes)}
-            rows = ig.graph.distances(source=[pos[p] for p in piv])
-            for p, row in zip(piv, rows, strict=True):
-                for v, dist in zip(ig.nodes, row, strict=True):
-                    if v != p:
-                        totals[v] += dist
-                        counted[v] += 1
+            matrix = np.asarray(ig.graph.distances(source=[pos[p] for p in piv]), dtype=float)
+            sums = matrix.sum(axis=0)  # a pivot's distance to itself is 0 and adds nothing
+            piv_set = set(piv)
+            for v, total in zip(ig.nodes, sums.tolist(), strict=True):
+                totals[v] = total
+                counted[v] = len(piv) - (1 if v in piv_set else 0)
         else:
             for p in piv:
                 for v, dist in nx.single_source_shortest_path_length(sub, p).items():
