@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph as ox
-from oxrdflib._converter import from_ox, to_ox
+from oxrdflib._converter import from_ox
 from rdflib import Graph
 from rdflib import Literal as RDFLiteral
 from rdflib.term import Identifier, Node, URIRef, Variable
@@ -279,33 +279,6 @@ def _values_block(terms: Mapping[str, Identifier]) -> str:
     return f"VALUES ({names}) {{ ({' '.join(cells)}) }} "
 
 
-def _projected(text: str) -> set[str] | None:
-    """Variables of the outer SELECT clause; ``None`` for ``SELECT *`` or non-SELECT forms."""
-    seen_select = False
-    out: set[str] = set()
-    depth = 0
-    for m in _TOKEN.finditer(text):
-        word = (m.group("word") or "").upper()
-        if not seen_select:
-            if word in {"ASK", "CONSTRUCT", "DESCRIBE"}:
-                return None
-            seen_select = word == "SELECT"
-            continue
-        other = m.group("other")
-        if other == "*" and depth == 0 and not out:
-            return None
-        if other == "(":
-            depth += 1
-        elif other == ")":
-            depth -= 1
-        elif other == "{" or word == "WHERE":
-            return out
-        var = m.group("var")
-        if var and depth == 0:
-            out.add(var[1:])
-    return out
-
-
 def inject_values(text: str, terms: Mapping[str, Identifier]) -> str:
     """Put a VALUES block at the start of the outer WHERE group (binds before evaluation)."""
     if not terms:
@@ -500,13 +473,11 @@ def term_from_ox(term: Any) -> Node | None:
 
 
 def _ox_query(store: ox.Store, text: str, terms: Mapping[str, Identifier]) -> Any:
-    subs: dict[Any, Any] = {ox.Variable(k): to_ox(v) for k, v in terms.items()}
-    projected = _projected(text) if terms else None
-    if terms and (projected is None or not set(terms) <= projected):
-        # Oxigraph substitutes only projected variables; bind the rest with VALUES.
-        text, subs = inject_values(text, terms), {}
+    # Oxigraph's substitutions do not reach every use of a variable (BIND(?x AS ?y) sees
+    # it unbound), so parameters are bound by a VALUES block of RDF terms instead.
+    text = inject_values(text, terms)
     try:
-        return store.query(text, prefixes=STANDARD_PREFIXES, substitutions=subs or None)
+        return store.query(text, prefixes=STANDARD_PREFIXES)
     except SyntaxError as err:
         raise _syntax_error(err) from err
     except (OSError, RuntimeError, ValueError) as err:
