@@ -59,11 +59,65 @@ def _check_readable(path: Path) -> None:
         raise DataLoadError(str(path), "is a folder, not a file")
     if not os.access(path, os.R_OK):
         raise DataLoadError(str(path), "file is not readable")
+    size = path.stat().st_size
+    if size == 0:
+        raise DataLoadError(str(path), "file is empty")
+    limit_mb = max_file_mb()
+    if limit_mb and size > limit_mb * 1024 * 1024:
+        raise DataLoadError(
+            str(path),
+            f"file is {size / 1024 / 1024:.1f} MB, over the {limit_mb:g} MB limit "
+            "(set ALLIANCE_GRAPH_MAX_FILE_MB to raise it, 0 for no limit)",
+        )
+
+
+#: Largest data file accepted by default, in MB (``ALLIANCE_GRAPH_MAX_FILE_MB``; 0 = no limit).
+DEFAULT_MAX_FILE_MB = 1024.0
+
+
+def max_file_mb() -> float:
+    """The size limit for one data file, from ``ALLIANCE_GRAPH_MAX_FILE_MB`` (default 1024)."""
+    raw = os.environ.get("ALLIANCE_GRAPH_MAX_FILE_MB", "")
+    try:
+        return float(raw) if raw.strip() else DEFAULT_MAX_FILE_MB
+    except ValueError:
+        return DEFAULT_MAX_FILE_MB
 
 
 def _wrap_syntax_error(path: Path, err: SyntaxError) -> DataLoadError:
     message = err.msg or str(err)
-    return DataLoadError(str(path), message, line=err.lineno, column=err.offset)
+    line, column = err.lineno, err.offset
+    if line is None:
+        line, column = _locate_error(path)
+    return DataLoadError(str(path), message, line=line, column=column)
+
+
+def _locate_error(path: Path) -> tuple[int | None, int | None]:
+    """Where a well-formedness error is, for parsers that do not say (RDF/XML, JSON-LD).
+
+    Uses the standard library's expat and json parsers, which never fetch anything.
+    """
+    fmt = RDF_FORMATS.get(path.suffix.lower())
+    try:
+        if fmt == ox.RdfFormat.RDF_XML:
+            import xml.parsers.expat
+
+            parser = xml.parsers.expat.ParserCreate()
+            try:
+                with path.open("rb") as fh:
+                    parser.ParseFile(fh)
+            except xml.parsers.expat.ExpatError as e:
+                return e.lineno, e.offset + 1
+        elif fmt == ox.RdfFormat.JSON_LD:
+            import json
+
+            try:
+                json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as e:
+                return e.lineno, e.colno
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None, None
 
 
 def parse_file(path: str | os.PathLike[str]) -> list[ox.Quad]:
@@ -93,21 +147,67 @@ def add_quads(kg: KnowledgeGraph, quads: Iterable[ox.Quad]) -> None:
             ds.graph(URIRef(q.graph_name.value)).add(triple)  # type: ignore[arg-type, union-attr]
 
 
+def _bulk_load(store: ox.Store, path: Path) -> None:
+    """Let Oxigraph parse ``path`` straight into ``store`` (no Python objects per triple)."""
+    fmt = rdf_format(path)
+    try:
+        store.bulk_load(path=path, format=fmt)
+    except SyntaxError as err:
+        raise _wrap_syntax_error(path, err) from err
+    except (OSError, ValueError) as err:
+        raise DataLoadError(str(path), str(err)) from err
+
+
+def _is_empty(store: ox.Store) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
+
+
 def load_into(
     kg: KnowledgeGraph,
     files: Sequence[str | os.PathLike[str]],
     *,
     progress: Callable[[str], None] | None = None,
 ) -> None:
-    """Parse every file first, then add them all: a bad file leaves the graph untouched."""
+    """Load every file, all or nothing: a bad file leaves the graph untouched.
+
+    On Oxigraph the files are parsed by Oxigraph itself into a fresh staging store
+    (its bulk loader: no Python object per triple). Only when every file has loaded is
+    the staging store swapped in (the graph was empty) or merged into the graph.
+    Other stores parse every file into quads first, then add them all.
+    """
+    file_paths = [Path(f) for f in files]
+    for p in file_paths:
+        _check_readable(p)
+        rdf_format(p)
+    if kg.ox is not None:
+        staging = ox.Store()
+        for p in file_paths:
+            if progress:
+                progress(f"loading {p}")
+            _bulk_load(staging, p)
+        if _is_empty(kg.ox):
+            _swap_store(kg, staging)
+        else:
+            kg.ox.extend(staging.quads_for_pattern(None, None, None, None))
+        kg.files.extend(str(p) for p in file_paths)
+        return
     parsed: list[list[ox.Quad]] = []
-    for f in files:
+    for p in file_paths:
         if progress:
-            progress(f"parsing {f}")
-        parsed.append(parse_file(f))
-    for f, quads in zip(files, parsed, strict=True):
+            progress(f"parsing {p}")
+        parsed.append(parse_file(p))
+    for p, quads in zip(file_paths, parsed, strict=True):
         add_quads(kg, quads)
-        kg.files.append(str(f))
+        kg.files.append(str(p))
+
+
+def _swap_store(kg: KnowledgeGraph, native: ox.Store) -> None:
+    """Make ``native`` the graph's Oxigraph store (and the store behind its rdflib view)."""
+    from oxrdflib import OxigraphStore
+    from rdflib import Dataset
+
+    kg.ox = native
+    kg.dataset = Dataset(store=OxigraphStore(store=native))
 
 
 def _construct(kg: KnowledgeGraph, text: str) -> list[ox.Quad]:

@@ -1,0 +1,907 @@
+"""The benchmark harness: the project against its peers, on the same synthetic files.
+
+One run, for each size, on the same N-Triples and Turtle files (:mod:`graph.synthetic`):
+
+* **load**: time and peak memory (RSS) for the project's default (``open_graph`` on
+  Oxigraph, rules included), rdflib's Memory store (``Graph().parse``) and pyoxigraph
+  used directly (``Store.bulk_load``), each in a fresh subprocess so the peak is honest;
+* **queries**: median and p95 of the app's queries and the competency questions
+  (rewritten in ``bench/queries/`` where the synthetic data needs it) on the same three
+  engines: ``graph.sparql.run_query``; ``Store.query`` with every row consumed;
+  rdflib's own engine;
+* **projection** to networkx (:func:`graph.network.project`) and each analytics measure;
+* **render**: :func:`graph.render.render_html` for 500, 2,000 and 10,000 nodes;
+* **app**: the explorer started by the CLI, driven in headless Chromium: cold start to
+  the first drawn graph, and a filter change, on the shipped data and at 100k triples.
+
+The table gives the project beside each peer and the ratio project/peer per line;
+the JSON holds every figure. Run it with ``alliance-graph bench`` (``make bench``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import platform
+import re
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph import paths
+from graph.synthetic import parse_size, size_name, synthetic_files
+
+ENGINES = ("project", "pyoxigraph", "rdflib")
+ENGINE_TITLES = {"project": "project", "pyoxigraph": "pyoxigraph", "rdflib": "rdflib Memory"}
+RENDER_SIZES = (500, 2_000, 10_000)
+REPO_DIR = paths.PACKAGE_DIR.parent
+BENCH_DIR = REPO_DIR / "bench"
+
+#: The targets of the scale issue, checked in the table.
+TARGETS = {
+    "load_ratio": 1.3,  # project load / pyoxigraph load, at 1M
+    "load_peak_mb": 1024.0,  # project peak RSS at 1M
+    "query_ratio": 1.3,  # project / pyoxigraph direct, per query at 1M
+    "query_max_s": 1.0,  # every query at 1M
+    "projection_s": 3.0,  # at 1M
+    "analytics_s": 30.0,  # the whole suite at 1M
+    "render_2000_s": 1.0,
+    "app_cold_s": 5.0,  # at 100k
+    "app_filter_s": 1.0,  # at 100k
+}
+
+
+@dataclass
+class BenchConfig:
+    """What one run measures."""
+
+    sizes: list[int] = field(default_factory=lambda: [10_000, 100_000, 1_000_000])
+    out_dir: Path = Path("bench/out")
+    data_dir: Path = Path("bench/data")
+    seed: int = 42
+    max_reps: int = 11
+    query_budget_s: float = 2.0
+    query_timeout_s: float = 120.0
+    peers_max_size: int = 1_000_000
+    turtle: bool = True
+    render: bool = True
+    render_sizes: tuple[int, ...] = RENDER_SIZES
+    browser: bool = True
+    app_size: int = 100_000
+    worker_timeout_s: float = 1800.0
+
+
+# --- queries --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    name: str
+    group: str
+    text: str
+    bindings: dict[str, str]
+    source: str
+
+
+_PARAM = re.compile(r"^#\s*param:\s*[?$](\w+)", re.MULTILINE)
+_BENCH_BIND = re.compile(r"^#\s*bench-bind:\s*[?$](\w+)\s*=\s*(\S+)", re.MULTILINE)
+
+
+def _default_binding(name: str) -> str:
+    """A value for a query parameter, chosen on the synthetic graph (its biggest hub, its
+    most cited source...) so that parameterised queries do the work they do at scale."""
+    n = name.lower()
+    if "date" in n or n in {"day", "asof", "as_of", "on", "from", "to", "start", "end"}:
+        return "2010-06-30"
+    if "year" in n:
+        return "2000"
+    if n in {"limit", "n", "k", "top", "hops"}:
+        return "10"
+    if n in {"src", "source"}:
+        return "agr:src-0000000"
+    if n in {"st", "statement", "claim"}:
+        return "agr:st-00000000"
+    if n in {"state", "country"}:
+        return "agr:XAA"
+    return "agr:syn-int-0000000"
+
+
+def _query_from_file(path: Path, group: str) -> BenchQuery:
+    text = path.read_text(encoding="utf-8")
+    bindings = {m.group(1): _default_binding(m.group(1)) for m in _PARAM.finditer(text)}
+    bindings.update({m.group(1): m.group(2) for m in _BENCH_BIND.finditer(text)})
+    return BenchQuery(path.stem, group, text, bindings, str(path))
+
+
+def query_suite(bench_queries: Path | None = None) -> list[BenchQuery]:
+    """The app's queries and the competency questions; ``bench/queries/<name>.rq`` overrides
+    a query of the same name, and any other file there is added to the suite."""
+    bench_queries = bench_queries if bench_queries is not None else BENCH_DIR / "queries"
+    overrides = {p.stem: p for p in sorted(bench_queries.glob("*.rq"))} if bench_queries.is_dir() else {}
+    out: list[BenchQuery] = []
+    seen: set[str] = set()
+    for group, folder in (("app", paths.queries_dir()), ("cq", paths.ontology_dir() / "cq")):
+        for p in sorted(folder.glob("*.rq")):
+            chosen = overrides.get(p.stem, p)
+            out.append(_query_from_file(chosen, group))
+            seen.add(p.stem)
+    for stem, p in overrides.items():
+        if stem not in seen:
+            out.append(_query_from_file(p, "bench"))
+    return out
+
+
+# --- the worker: one engine, one file, one fresh process ------------------------------
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    def handler(signum: int, frame: object) -> None:
+        raise _Timeout()
+
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _load_files(engine: str, files: list[str]) -> Any:
+    if engine == "project":
+        from graph.store import open_graph
+
+        # The synthetic file on top of whatever the default graph ships (ontology, data).
+        base = [str(p) for p in _default_files()]
+        return open_graph("oxigraph", [f for f in files if f not in base], include_default=bool(base))
+    if engine == "pyoxigraph":
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        for f in files:
+            store.bulk_load(path=f)
+        return store
+    if engine == "rdflib":
+        from rdflib import Graph
+
+        g = Graph()
+        for f in files:
+            g.parse(f)
+        return g
+    raise ValueError(f"unknown engine {engine!r}")
+
+
+def _preload(engine: str) -> None:
+    """Import what an engine needs before the clock starts: the load times compare loads."""
+    import pyoxigraph  # noqa: F401
+    import rdflib  # noqa: F401
+
+    if engine == "project":
+        import oxrdflib  # noqa: F401
+
+        import graph.load  # noqa: F401
+        import graph.network  # noqa: F401
+        import graph.sparql  # noqa: F401
+        import graph.store  # noqa: F401
+
+
+def _default_files() -> list[Path]:
+    """The shipped ontology and data when they exist (they are loaded by every engine)."""
+    from graph.load import default_files
+
+    return [p for p in default_files() if p.exists()]
+
+
+def _ox_term(value: str) -> Any:
+    from oxrdflib._converter import to_ox
+
+    from graph.sparql import parse_term
+
+    return to_ox(parse_term(value))
+
+
+def _project_limits(user: bool) -> Any:
+    """The limits of the app's own queries (in-process, none), or of a user's query
+    (the defaults: a killable worker process), with the row cap lifted to compare like with like."""
+    try:
+        from graph.limits import UNLIMITED, QueryLimits
+    except ImportError:  # an older graph.sparql
+        from graph.sparql import DEFAULT_LIMITS
+
+        return dataclasses.replace(DEFAULT_LIMITS, max_rows=10**9)
+    if not user:
+        return UNLIMITED
+    return dataclasses.replace(QueryLimits.from_env(), max_rows=None, timeout_s=600.0)
+
+
+def _query_runner(engine: str, handle: Any, q: BenchQuery) -> Callable[[], int]:
+    if engine in ("project", "project_user"):
+        from graph.sparql import run_query
+
+        limits = _project_limits(user=engine == "project_user")
+        query: str | Path = q.text
+        if engine == "project" and Path(q.source).is_file() and q.group in ("app", "cq"):
+            query = Path(q.source)
+
+        def run_project() -> int:
+            return len(run_query(handle, query, q.bindings or None, limits=limits))
+
+        return run_project
+    if engine == "pyoxigraph":
+        import pyoxigraph as ox
+
+        subs = {ox.Variable(k): _ox_term(v) for k, v in q.bindings.items()}
+        text = q.text
+        if subs:
+            try:
+                handle.query(text, substitutions=subs)
+            except RuntimeError:
+                # Oxigraph substitutes only projected variables: bind the others with VALUES,
+                # as the project does.
+                from graph.sparql import inject_values, parse_term
+
+                text = inject_values(text, {k: parse_term(v) for k, v in q.bindings.items()})
+                subs = {}
+
+        def run_ox() -> int:
+            res: Any = handle.query(text, substitutions=subs or None)
+            if isinstance(res, ox.QueryBoolean):
+                return 1
+            return len([tuple(row) for row in res])
+
+        return run_ox
+    from rdflib.term import Variable
+
+    from graph.sparql import parse_term
+
+    init = {Variable(k): parse_term(v) for k, v in q.bindings.items()}
+
+    def run_rdflib() -> int:
+        res = handle.query(q.text, initBindings=init)
+        if res.type == "ASK":
+            return 1
+        return len(list(res))
+
+    return run_rdflib
+
+
+def _time_query(fn: Callable[[], int], cfg: dict[str, Any]) -> dict[str, Any]:
+    """Median and p95 of repeated runs: a fast query's first run warms up and is not counted;
+    runs stop at ``max_reps`` or once they have used ``query_budget_s`` (at least 3 runs,
+    or a single one when it alone takes the whole budget)."""
+    budget, max_reps = cfg["query_budget_s"], cfg["max_reps"]
+
+    def once() -> tuple[float, int]:
+        with _alarm(cfg["query_timeout_s"]):
+            t0 = time.perf_counter()
+            n = fn()
+            return time.perf_counter() - t0, n
+
+    times: list[float] = []
+    try:
+        first, rows = once()
+        if not (first < budget / 8 and max_reps > 1):
+            times.append(first)
+        while len(times) < max_reps:
+            if times and (times[-1] >= budget or (sum(times) >= budget and len(times) >= 3)):
+                break
+            elapsed, rows = once()
+            times.append(elapsed)
+    except _Timeout:
+        return {"error": f"timeout after {cfg['query_timeout_s']:.0f} s", "reps": len(times)}
+    except Exception as err:  # noqa: BLE001 - a failing query is recorded, not fatal
+        return {"error": f"{type(err).__name__}: {err}"[:300], "reps": len(times)}
+    times.sort()
+    p95 = times[min(len(times) - 1, max(0, -(-95 * len(times) // 100) - 1))]
+    return {"median_s": statistics.median(times), "p95_s": p95, "reps": len(times), "rows": rows}
+
+
+def _run_analytics(g: Any) -> dict[str, Any]:
+    """The analytics suite (:func:`graph.analytics.analyze`, every measure) with its timings."""
+    try:
+        from graph.analytics import analyze
+    except ImportError:
+        return {}
+    t0 = time.perf_counter()
+    try:
+        result = analyze(g, seed=0)
+    except Exception as err:  # noqa: BLE001 - recorded, not fatal
+        return {"error": f"{type(err).__name__}: {err}"[:300]}
+    total = time.perf_counter() - t0
+    timings = {str(k): float(v) for k, v in getattr(result, "timings", {}).items()}
+    return {"total_s": total, "timings": timings}
+
+
+def _render_graph(g: Any, n: int) -> Any:
+    """A connected view of about ``n`` nodes: breadth-first from the biggest hub."""
+    import networkx as nx
+
+    und = g.to_undirected(as_view=True)
+    if g.number_of_nodes() == 0:
+        return g
+    hub = max(und.degree, key=lambda kv: kv[1])[0]
+    keep: list[Any] = [hub, *(v for _, v in nx.bfs_edges(und, hub))][:n]
+    if len(keep) < n:
+        chosen = set(keep)
+        keep += [v for v in g.nodes if v not in chosen][: n - len(keep)]
+    h = g.subgraph(keep).copy()
+    for _node, data in h.nodes(data=True):
+        data["title"] = f"{data.get('label', '')} ({data.get('type', '')})"
+        data["group"] = data.get("type")
+    for _, _, data in h.edges(data=True):
+        data["title"] = data.get("relation")
+    return h
+
+
+def worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one engine on one set of files: load, then what ``spec["tasks"]`` asks for."""
+    engine: str = spec["engine"]
+    _preload(engine)
+    out: dict[str, Any] = {"engine": engine, "rss_start_mb": _peak_rss_mb()}
+    t0 = time.perf_counter()
+    handle = _load_files(engine, spec["files"])
+    out["load_s"] = time.perf_counter() - t0
+    out["peak_rss_mb"] = _peak_rss_mb()
+    if engine == "project":
+        out["triples"] = handle.count_triples()
+    elif engine == "pyoxigraph":
+        out["triples"] = len(handle)
+    else:
+        out["triples"] = len(handle)
+    if "queries" in spec["tasks"]:
+        modes = [(engine, "queries")] + ([("project_user", "queries_user")] if engine == "project" else [])
+        for mode, key in modes:
+            skip = spec.get("skip", {}).get(mode, {})
+            results: dict[str, Any] = {}
+            for qd in spec["queries"]:
+                q = BenchQuery(**qd)
+                if q.name in skip:
+                    results[q.name] = {"error": skip[q.name], "reps": 0}
+                    continue
+                results[q.name] = _time_query(_query_runner(mode, handle, q), spec["query_cfg"])
+            out[key] = results
+    if engine == "project" and "network" in spec["tasks"]:
+        out.update(_network_tasks(handle, spec))
+    out["peak_rss_end_mb"] = _peak_rss_mb()
+    return out
+
+
+def _network_tasks(kg: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    from graph.network import project
+
+    out: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    g = project(kg)
+    out["projection"] = {
+        "time_s": time.perf_counter() - t0,
+        "nodes": g.number_of_nodes(),
+        "edges": g.number_of_edges(),
+    }
+    out["analytics"] = _run_analytics(g)
+    if spec.get("render"):
+        from graph.render import render_html
+
+        renders: dict[str, Any] = {}
+        for n in spec["render_sizes"]:
+            h = _render_graph(g, n)
+            t0 = time.perf_counter()
+            html = render_html(h)
+            renders[str(n)] = {
+                "time_s": time.perf_counter() - t0,
+                "nodes": h.number_of_nodes(),
+                "edges": h.number_of_edges(),
+                "bytes": len(html.encode("utf-8")),
+            }
+        out["render"] = renders
+    return out
+
+
+def run_worker(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    """Run :func:`worker` in a fresh Python process; its result, or an ``error`` entry."""
+    with tempfile.TemporaryDirectory(prefix="ag-bench-") as tmp:
+        spec_file, result_file = Path(tmp) / "spec.json", Path(tmp) / "result.json"
+        spec_file.write_text(json.dumps(spec), encoding="utf-8")
+        cmd = [sys.executable, "-m", "graph.bench", str(spec_file), str(result_file)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired:
+            return {"engine": spec["engine"], "error": f"worker timed out after {timeout_s:.0f} s"}
+        if proc.returncode != 0 or not result_file.exists():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            return {"engine": spec["engine"], "error": f"worker exit {proc.returncode}: {' | '.join(tail)}"}
+        result: dict[str, Any] = json.loads(result_file.read_text(encoding="utf-8"))
+        return result
+
+
+# --- the app, in the real browser -----------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the explorer exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - loopback only
+                if r.status < 500:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+_FRAMES_JS = """() => Array.from(document.querySelectorAll('iframe')).map(f => {
+  const d = f.contentDocument; const c = d && d.querySelector('canvas');
+  return {len: (f.srcdoc || '').length, tail: (f.srcdoc || '').slice(-300), canvas: !!c,
+          w: c ? c.width : 0};
+})"""
+
+
+def _drawn_frames(page: Any) -> list[dict[str, Any]]:
+    try:
+        frames: list[dict[str, Any]] = page.evaluate(_FRAMES_JS)
+    except Exception:  # noqa: BLE001 - the page may be navigating
+        return []
+    return [f for f in frames if f["canvas"] and f["w"] > 0]
+
+
+def _wait_drawn(page: Any, timeout: float, differs_from: list[dict[str, Any]] | None = None) -> bool:
+    deadline = time.monotonic() + timeout
+    before = {(f["len"], f["tail"]) for f in differs_from or []}
+    while time.monotonic() < deadline:
+        drawn = _drawn_frames(page)
+        if drawn and (differs_from is None or any((f["len"], f["tail"]) not in before for f in drawn)):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def measure_app(data_file: Path | None, timeout: float = 180.0, log: Path | None = None) -> dict[str, Any]:
+    """Start the explorer like a user (``python -m graph explore``), open it in headless Chromium.
+
+    Returns the seconds from starting the server to the first drawn graph (``cold_s``),
+    from opening the page to the drawn graph (``page_s``), and from ticking the first
+    filter in the sidebar to the redrawn graph (``filter_s``).
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"error": "playwright is not installed"}
+    if not Path(CHROMIUM).exists():
+        return {"error": f"no Chromium at {CHROMIUM}"}
+    port = _free_port()
+    env = dict(os.environ)
+    env.pop("ALLIANCE_GRAPH_DATA", None)
+    if data_file is not None:
+        env["ALLIANCE_GRAPH_DATA"] = str(Path(data_file).resolve())
+    out: dict[str, Any] = {"data": str(data_file) if data_file else "shipped"}
+    log_f = log.open("wb") if log else subprocess.DEVNULL
+    t0 = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph", "explore", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=REPO_DIR, stdout=log_f, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                _wait_http(url + "/_stcore/health", proc, timeout)
+                out["server_s"] = time.monotonic() - t0
+                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                t1 = time.monotonic()
+                page.goto(url, wait_until="domcontentloaded")
+                if not _wait_drawn(page, timeout):
+                    out["error"] = "no graph was drawn"
+                    out["page_text"] = page.inner_text("body")[:300]
+                    return out
+                now = time.monotonic()
+                out["cold_s"], out["page_s"] = now - t0, now - t1
+                out.update(_filter_change(page, timeout))
+            finally:
+                browser.close()
+    except Exception as err:  # noqa: BLE001 - recorded in the report
+        out["error"] = f"{type(err).__name__}: {err}"[:300]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log is not None and hasattr(log_f, "close"):
+            log_f.close()  # type: ignore[union-attr]
+    return out
+
+
+def _filter_change(page: Any, timeout: float) -> dict[str, Any]:
+    """Tick the first checkbox of the sidebar (a filter) and time the redraw."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"] label').first
+    if box.count() == 0:
+        return {"filter_error": "no filter checkbox in the sidebar"}
+    before = _drawn_frames(page)
+    label = box.inner_text().strip()
+    t0 = time.monotonic()
+    box.click()
+    if not _wait_drawn(page, min(timeout, 60.0), differs_from=before):
+        return {"filter_error": f"no redraw after ticking {label!r}", "filter": label}
+    return {"filter_s": time.monotonic() - t0, "filter": label}
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+def _query_cfg(cfg: BenchConfig) -> dict[str, Any]:
+    return {
+        "max_reps": cfg.max_reps,
+        "query_budget_s": cfg.query_budget_s,
+        "query_timeout_s": cfg.query_timeout_s,
+    }
+
+
+def _machine() -> dict[str, Any]:
+    import networkx
+    import pyoxigraph
+    import rdflib
+
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_gb, 1),
+        "pyoxigraph": pyoxigraph.__version__,
+        "rdflib": rdflib.__version__,
+        "networkx": networkx.__version__,
+    }
+
+
+def free_memory_mb() -> float:
+    """MemAvailable from /proc/meminfo (Linux); -1 elsewhere."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return -1.0
+
+
+def swap_used_mb() -> float:
+    try:
+        info = {
+            line.split(":")[0]: int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+        }
+        return (info.get("SwapTotal", 0) - info.get("SwapFree", 0)) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return -1.0
+
+
+def run_bench(cfg: BenchConfig, progress: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
+    """Run everything ``cfg`` asks for and return the results (also the JSON's content)."""
+    started = time.monotonic()
+    suite = query_suite()
+    report: dict[str, Any] = {
+        "meta": {
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "machine": _machine(),
+            "config": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(cfg).items()},
+            "queries": {q.name: {"group": q.group, "source": q.source, "bindings": q.bindings} for q in suite},
+            "default_files": [str(p) for p in _default_files()],
+            "min_free_memory_mb": free_memory_mb(),
+            "max_swap_used_mb": swap_used_mb(),
+        },
+        "sizes": {},
+    }
+    base = [str(p) for p in _default_files()]
+    previous: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
+    render_size = max([s for s in cfg.sizes if s <= 1_000_000] or [min(cfg.sizes)]) if cfg.render else None
+    for size in cfg.sizes:
+        name = size_name(size)
+        progress(f"[{name}] writing the synthetic graph")
+        t0 = time.perf_counter()
+        files = synthetic_files(size, cfg.data_dir, seed=cfg.seed)
+        entry: dict[str, Any] = {
+            "triples_in_file": files.triples,
+            "generate_s": time.perf_counter() - t0,
+            "files": {"nt": str(files.nt), "ttl": str(files.ttl)},
+            "load": {},
+            "queries": {},
+        }
+        engines = [e for e in ENGINES if e == "project" or size <= cfg.peers_max_size]
+        formats = ["nt", "ttl"] if cfg.turtle else ["nt"]
+        for fmt in formats:
+            path = str(files.nt if fmt == "nt" else files.ttl)
+            for engine in engines:
+                tasks = ["load"]
+                if fmt == "nt":
+                    tasks.append("queries")
+                    if engine == "project":
+                        tasks.append("network")
+                progress(f"[{name}] {engine}: {', '.join(tasks)} ({fmt})")
+                spec = {
+                    "engine": engine,
+                    "files": [*base, path],
+                    "tasks": tasks,
+                    "queries": [dataclasses.asdict(q) for q in suite],
+                    "query_cfg": _query_cfg(cfg),
+                    "skip": {
+                        mode: _plan_skips(previous.get(mode, {}), size, cfg.query_timeout_s)
+                        for mode in ([engine, "project_user"] if engine == "project" else [engine])
+                    },
+                    "render": engine == "project" and size == render_size,
+                    "render_sizes": list(cfg.render_sizes),
+                }
+                res = run_worker(spec, cfg.worker_timeout_s)
+                _watch_memory(report)
+                entry["load"].setdefault(fmt, {})[engine] = {
+                    k: res.get(k) for k in ("load_s", "peak_rss_mb", "rss_start_mb", "triples", "error")
+                    if res.get(k) is not None
+                }  # fmt: skip
+                for key, mode in (("queries", engine), ("queries_user", "project_user")):
+                    for qname, qres in res.get(key, {}).items():
+                        entry["queries"].setdefault(qname, {})[mode] = qres
+                        previous.setdefault(mode, {})[qname] = (size, qres)
+                for key in ("projection", "analytics"):
+                    if key in res:
+                        entry[key] = res[key]
+                if "render" in res:
+                    report["render"] = {"from_size": name, **res["render"]}
+        report["sizes"][name] = entry
+    if cfg.browser:
+        report["app"] = {}
+        for label, data in (("shipped", None), (size_name(cfg.app_size), "app")):
+            progress(f"[app] {label}: cold start and a filter change in Chromium")
+            data_file = None
+            if data == "app":
+                data_file = synthetic_files(cfg.app_size, cfg.data_dir, seed=cfg.seed).nt
+            cfg.out_dir.mkdir(parents=True, exist_ok=True)
+            report["app"][label] = measure_app(data_file, log=cfg.out_dir / f"app-{label}.log")
+            _watch_memory(report)
+    report["meta"]["elapsed_s"] = time.monotonic() - started
+    return report
+
+
+def _plan_skips(
+    previous: dict[str, tuple[int, dict[str, Any]]], size: int, timeout_s: float
+) -> dict[str, str]:
+    """Queries not worth running at ``size``: they timed out on a smaller graph, or their
+    time there, scaled linearly, already passes the time limit."""
+    skip = {}
+    for qname, (prev_size, res) in previous.items():
+        err = res.get("error", "")
+        if "timeout" in err or "skipped" in err:
+            skip[qname] = f"skipped: over {timeout_s:.0f} s on {size_name(prev_size)} already"
+        elif res.get("median_s") is not None:
+            estimate = res["median_s"] * size / prev_size
+            if estimate > timeout_s:
+                skip[qname] = f"skipped: estimated {estimate:.0f} s from {size_name(prev_size)}"
+    return skip
+
+
+def _watch_memory(report: dict[str, Any]) -> None:
+    meta = report["meta"]
+    meta["min_free_memory_mb"] = min(meta["min_free_memory_mb"], free_memory_mb())
+    meta["max_swap_used_mb"] = max(meta["max_swap_used_mb"], swap_used_mb())
+
+
+# --- the table ------------------------------------------------------------------------
+
+
+def _fmt_s(v: float | None) -> str:
+    if v is None:
+        return "-"
+    if v < 0.01:
+        return f"{v * 1000:.2f} ms"
+    if v < 1:
+        return f"{v * 1000:.0f} ms"
+    return f"{v:.2f} s"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b <= 0:
+        return "-"
+    return f"{a / b:.2f}x"
+
+
+def _row(what: str, size: str, project: str = "", user: str = "", ox: str = "", rdf: str = "",
+         r_ox: str = "", r_rdf: str = "", r_user: str = "", check: str = "") -> list[str]:
+    return [what, size, project, user, ox, rdf, r_ox, r_rdf, r_user, check]
+
+
+def _cell(e: dict[str, Any]) -> str:
+    if "error" in e:
+        for word in ("skipped", "timeout"):
+            if word in e["error"]:
+                return word
+        return "error"
+    if e.get("median_s") is None:
+        return "-"
+    return f"{_fmt_s(e['median_s'])} / {_fmt_s(e['p95_s'])}"
+
+
+def _load_rows(name: str, entry: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for fmt, engines in entry.get("load", {}).items():
+        p, o, r = (engines.get(e, {}) for e in ENGINES)
+        triples = p.get("triples") or entry["triples_in_file"]
+        check = ""
+        if fmt == "nt" and name == "1M":
+            ok = (p.get("load_s") or 1e9) <= TARGETS["load_ratio"] * (o.get("load_s") or 0)
+            check = "ok" if ok else "MISS"
+        rows.append(_row(
+            f"load {fmt} ({triples:,} triples)", name, _fmt_s(p.get("load_s")), "",
+            _fmt_s(o.get("load_s")), _fmt_s(r.get("load_s")),
+            _ratio(p.get("load_s"), o.get("load_s")), _ratio(p.get("load_s"), r.get("load_s")), "", check,
+        ))  # fmt: skip
+        mem = [f"{e['peak_rss_mb']:.0f}" if e.get("peak_rss_mb") else "-" for e in (p, o, r)]
+        check = ""
+        if fmt == "nt" and name == "1M":
+            check = "ok" if (p.get("peak_rss_mb") or 1e9) < TARGETS["load_peak_mb"] else "MISS"
+        rows.append(_row(
+            f"  peak memory {fmt} (MB)", name, mem[0], "", mem[1], mem[2],
+            _ratio(p.get("peak_rss_mb"), o.get("peak_rss_mb")),
+            _ratio(p.get("peak_rss_mb"), r.get("peak_rss_mb")), "", check,
+        ))  # fmt: skip
+    return rows
+
+
+def _query_rows(name: str, entry: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for qname, engines in entry.get("queries", {}).items():
+        p, o, r = (engines.get(e, {}) for e in ENGINES)
+        u = engines.get("project_user", {})
+        check = ""
+        if name == "1M" and p.get("median_s") is not None:
+            ok = p["median_s"] < TARGETS["query_max_s"] and (
+                o.get("median_s") is None or p["median_s"] <= TARGETS["query_ratio"] * o["median_s"]
+            )
+            check = "ok" if ok else "MISS"
+        if "error" in p:
+            check = "ERROR"
+        rows.append(_row(
+            f"query {qname} ({p.get('rows', '?')} rows)", name, _cell(p), _cell(u), _cell(o), _cell(r),
+            _ratio(p.get("median_s"), o.get("median_s")), _ratio(p.get("median_s"), r.get("median_s")),
+            _ratio(u.get("median_s"), o.get("median_s")), check,
+        ))  # fmt: skip
+    return rows
+
+
+def _network_rows(name: str, entry: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    proj = entry.get("projection")
+    if proj:
+        check = ("ok" if proj["time_s"] < TARGETS["projection_s"] else "MISS") if name == "1M" else ""
+        what = f"projection ({proj['nodes']:,} nodes, {proj['edges']:,} edges)"
+        rows.append(_row(what, name, _fmt_s(proj["time_s"]), check=check))
+    an = entry.get("analytics") or {}
+    if "error" in an:
+        rows.append(_row(f"analytics: {an['error'][:70]}", name, "error", check="ERROR"))
+    for mname, t in (an.get("timings") or {}).items():
+        rows.append(_row(f"  analytics {mname}", name, _fmt_s(t)))
+    if "total_s" in an:
+        check = ("ok" if an["total_s"] < TARGETS["analytics_s"] else "MISS") if name == "1M" else ""
+        rows.append(_row("  analytics suite total", name, _fmt_s(an["total_s"]), check=check))
+    return rows
+
+
+def table_rows(report: dict[str, Any]) -> list[list[str]]:
+    """Rows of the table (see :data:`HEADER`); query cells are ``median / p95``."""
+    rows: list[list[str]] = []
+    for name, entry in report.get("sizes", {}).items():
+        rows += _load_rows(name, entry)
+        rows += _query_rows(name, entry)
+        rows += _network_rows(name, entry)
+    render = report.get("render") or {}
+    for n, r in render.items():
+        if n.isdigit():
+            check = ("ok" if r["time_s"] < TARGETS["render_2000_s"] else "MISS") if n == "2000" else ""
+            what = f"render {r['nodes']:,} nodes, {r['edges']:,} edges ({r['bytes'] / 1e6:.1f} MB)"
+            rows.append(_row(what, str(render.get("from_size", "")), _fmt_s(r["time_s"]), check=check))
+    for label, a in (report.get("app") or {}).items():
+        at_100k = label == size_name(TARGET_APP_SIZE)
+        if "error" in a or "cold_s" not in a:
+            rows.append(_row(f"app cold start: {a.get('error', '?')[:70]}", label, "error", check="ERROR"))
+            continue
+        check = ("ok" if a["cold_s"] < TARGETS["app_cold_s"] else "MISS") if at_100k else ""
+        what = f"app cold start to drawn graph (server up {_fmt_s(a.get('server_s'))}, page {_fmt_s(a.get('page_s'))})"
+        rows.append(_row(what, label, _fmt_s(a["cold_s"]), check=check))
+        if "filter_s" in a:
+            check = ("ok" if a["filter_s"] < TARGETS["app_filter_s"] else "MISS") if at_100k else ""
+            rows.append(_row(f"app filter change ({a.get('filter', '')})", label, _fmt_s(a["filter_s"]), check=check))
+        else:
+            rows.append(_row(f"app filter change: {a.get('filter_error', '?')[:70]}", label, "-"))
+    return rows
+
+
+TARGET_APP_SIZE = 100_000
+HEADER = [
+    "what", "size", "project", "user query", "pyoxigraph", "rdflib Memory",
+    "/pyoxigraph", "/rdflib", "user/pyoxigraph", "target",
+]  # fmt: skip
+
+
+def format_table(report: dict[str, Any], markdown: bool = False) -> str:
+    """The table as aligned text (or Markdown). Query cells are ``median / p95``."""
+    rows = table_rows(report)
+    if markdown:
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(HEADER)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*HEADER), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*r) for r in rows]
+    return "\n".join(out)
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """Write ``bench-<date>.json`` and ``.md`` (and ``latest.json``) in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    js = out_dir / f"bench-{stamp}.json"
+    md = out_dir / f"bench-{stamp}.md"
+    text = json.dumps(report, indent=2, default=str)
+    js.write_text(text, encoding="utf-8")
+    (out_dir / "latest.json").write_text(text, encoding="utf-8")
+    md.write_text(format_table(report, markdown=True) + "\n", encoding="utf-8")
+    return js, md
+
+
+def _main(argv: list[str]) -> int:
+    """Worker entry point: ``python -m graph.bench SPEC.json RESULT.json``."""
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    result = worker(spec)
+    Path(argv[1]).write_text(json.dumps(result, default=str), encoding="utf-8")
+    return 0
+
+
+def sizes_from_text(text: str) -> list[int]:
+    """``"10k,100k,1M"`` → ``[10000, 100000, 1000000]``."""
+    return [parse_size(s) for s in text.split(",") if s.strip()]
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

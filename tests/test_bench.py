@@ -1,0 +1,89 @@
+"""The benchmark harness: a 10k smoke run through the CLI, so the harness cannot rot.
+
+Full runs (10k/100k/1M, 5M) are scripts, not tests: see docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graph.bench import _plan_skips, _time_query, format_table, query_suite
+from graph.cli import main
+
+
+def test_query_suite_has_the_app_queries_and_the_bench_rewrites() -> None:
+    suite = {q.name: q for q in query_suite()}
+    assert {"nodes", "edges"} <= set(suite)
+    assert suite["nodes"].group == "app"
+    rewrite = suite["cq-members-since"]
+    assert rewrite.group == "bench"
+    assert rewrite.bindings == {"org": "agr:syn-int-0000000"}
+
+
+def test_timing_gives_median_and_p95_and_records_failures() -> None:
+    calls = []
+
+    def fast() -> int:
+        calls.append(1)
+        return 3
+
+    r = _time_query(fast, {"max_reps": 5, "query_budget_s": 1.0, "query_timeout_s": 5})
+    assert r["reps"] == 5 and r["rows"] == 3 and len(calls) == 6  # one warm-up run
+    assert 0 <= r["median_s"] <= r["p95_s"]
+
+    def broken() -> int:
+        raise RuntimeError("no such thing")
+
+    assert "no such thing" in _time_query(broken, {"max_reps": 3, "query_budget_s": 1, "query_timeout_s": 5})["error"]
+
+
+def test_queries_too_slow_on_a_smaller_graph_are_skipped() -> None:
+    previous = {"slow": (10_000, {"median_s": 2.0}), "fast": (10_000, {"median_s": 0.01}),
+                "dead": (10_000, {"error": "timeout after 30 s"})}  # fmt: skip
+    skip = _plan_skips(previous, 1_000_000, 30.0)
+    assert set(skip) == {"slow", "dead"}
+    assert "estimated 200 s" in skip["slow"]
+
+
+def test_smoke_run_10k_prints_the_table_with_ratios_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main([
+        "bench", "--quick", "--sizes", "10k", "--out", str(tmp_path / "out"),
+        "--data-dir", str(tmp_path / "data"), "--reps", "1", "--query-timeout", "3",
+        "--render-sizes", "200",
+    ])  # fmt: skip
+    assert code == 0
+    table = capsys.readouterr().out
+    assert "/pyoxigraph" in table and "/rdflib" in table
+    report = json.loads((tmp_path / "out" / "latest.json").read_text())
+    entry = report["sizes"]["10k"]
+    loads = entry["load"]["nt"]
+    for engine in ("project", "pyoxigraph", "rdflib"):
+        assert loads[engine]["load_s"] > 0, loads[engine]
+        assert loads[engine]["peak_rss_mb"] > 0
+    # Every engine loaded the same triples (the shipped graph plus the synthetic one);
+    # the project adds what its rules derive.
+    assert loads["project"]["triples"] >= loads["pyoxigraph"]["triples"] >= entry["triples_in_file"]
+    nodes = entry["queries"]["nodes"]
+    assert nodes["project"]["rows"] == nodes["pyoxigraph"]["rows"] > 0
+    assert nodes["project"]["median_s"] > 0
+    assert entry["projection"]["edges"] > 0
+    assert report["render"]["200"]["bytes"] > 0
+    assert format_table(report, markdown=True).startswith("| what |")
+
+
+@pytest.mark.browser
+def test_app_is_measured_in_the_real_browser(tmp_path: Path) -> None:
+    """Cold start and a filter change of the explorer on the shipped data, in Chromium."""
+    from tests.conftest import CHROMIUM, require
+
+    require(Path(CHROMIUM).exists(), "Debian's chromium is not installed")
+    from graph.bench import measure_app
+
+    result = measure_app(None, timeout=120, log=tmp_path / "app.log")
+    assert "error" not in result, (result, (tmp_path / "app.log").read_text()[-2000:])
+    assert 0 < result["page_s"] <= result["cold_s"] < 120
