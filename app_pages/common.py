@@ -1,21 +1,190 @@
-"""What every page shares: the loaded graph (cached once, never mutated) and small helpers."""
+"""What every page shares: the loaded graph (cached once, never mutated), cached derived
+data (network, search index, validation, layouts, drawings) and small display helpers.
+
+Derived data is cached per graph under a *graph key*: ``"base"`` for the graph the app was
+started with, or a key naming the user's upload (an upload makes a new graph for that
+browser session only; the cached base graph is never changed).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import os
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
 
+import networkx as nx
 import streamlit as st
 
 from graph.store import KnowledgeGraph, open_graph
 
+BASE_KEY = "base"
+IMPORT_STATE = "imported"  # session key: (graph key, KnowledgeGraph, file names)
+
 
 @st.cache_resource(show_spinner="Loading the knowledge graph…")
-def get_graph(store: str | None = None, data: tuple[str, ...] = ()) -> KnowledgeGraph:
-    return open_graph(store, data)
+def get_graph(store: str | None = None, data: tuple[str, ...] = (), include_default: bool = True) -> KnowledgeGraph:
+    return open_graph(store, data, include_default=include_default)
+
+
+def base_graph() -> KnowledgeGraph:
+    """The graph named by the environment (``alliance-graph explore --store/--data`` sets it).
+
+    ``ALLIANCE_GRAPH_NO_DEFAULT=1`` leaves the shipped data out (tests load their own files).
+    """
+    store = os.environ.get("ALLIANCE_GRAPH_STORE") or None
+    data = tuple(p for p in os.environ.get("ALLIANCE_GRAPH_DATA", "").split(os.pathsep) if p)
+    include_default = os.environ.get("ALLIANCE_GRAPH_NO_DEFAULT") != "1"
+    return get_graph(store, data, include_default)
 
 
 def current_graph() -> KnowledgeGraph:
-    """The graph named by the environment (``alliance-graph explore --store/--data`` sets it)."""
-    store = os.environ.get("ALLIANCE_GRAPH_STORE") or None
-    data = tuple(p for p in os.environ.get("ALLIANCE_GRAPH_DATA", "").split(os.pathsep) if p)
-    return get_graph(store, data)
+    """The graph this session works on: the base graph, or the base plus the user's upload."""
+    imported = st.session_state.get(IMPORT_STATE)
+    if imported is not None:
+        return imported[1]  # type: ignore[no-any-return]
+    return base_graph()
+
+
+def graph_key() -> str:
+    imported = st.session_state.get(IMPORT_STATE)
+    return imported[0] if imported is not None else BASE_KEY  # type: ignore[no-any-return]
+
+
+# Graphs made from uploads, by key, so cached functions can find them (bounded: oldest go).
+_UPLOADED: dict[str, KnowledgeGraph] = {}
+
+
+def register_upload(key: str, kg: KnowledgeGraph, files: list[str]) -> None:
+    _UPLOADED[key] = kg
+    while len(_UPLOADED) > 4:
+        _UPLOADED.pop(next(iter(_UPLOADED)))
+    st.session_state[IMPORT_STATE] = (key, kg, files)
+
+
+def forget_upload() -> None:
+    st.session_state.pop(IMPORT_STATE, None)
+
+
+def graph_for(key: str) -> KnowledgeGraph:
+    if key == BASE_KEY:
+        return base_graph()
+    imported = st.session_state.get(IMPORT_STATE)
+    if imported is not None and imported[0] == key:
+        return imported[1]  # type: ignore[no-any-return]
+    return _UPLOADED[key]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Building the network…")
+def network(key: str) -> nx.MultiDiGraph:
+    """The whole actor network of a graph (read-only: views filter copies of it)."""
+    from graph.network import project
+
+    return project(graph_for(key))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def search_index(key: str) -> Any:
+    from graph.search import SearchIndex
+
+    return SearchIndex(graph_for(key))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _validation_job(key: str) -> dict[str, Any]:
+    """Validate a graph in a background thread (SHACL over the whole graph can take a while):
+    pages never wait for it to draw; they mark violations once the report is there."""
+    kg = graph_for(key)
+    job: dict[str, Any] = {"result": None, "started": time.monotonic(), "done": threading.Event()}
+
+    def run() -> None:
+        from graph.validate import validate_graph
+
+        try:
+            job["result"] = validate_graph(kg)
+        except Exception as err:  # noqa: BLE001 - kept and shown to the user
+            job["result"] = err
+        finally:
+            job["elapsed"] = time.monotonic() - job["started"]
+            job["done"].set()
+
+    threading.Thread(target=run, name=f"validate-{key}", daemon=True).start()
+    return job
+
+
+def start_validation(key: str) -> None:
+    _validation_job(key)
+
+
+def validation(key: str, timeout: float | None = None) -> Any:
+    """The SHACL report of a graph (waiting for it), or the error that prevented validation.
+
+    With ``timeout``, ``None`` if it is not ready by then.
+    """
+    job = _validation_job(key)
+    if not job["done"].wait(timeout):
+        return None
+    return job["result"]
+
+
+def validation_status(key: str) -> str:
+    job = _validation_job(key)
+    if job["done"].is_set():
+        return f"validated in {job.get('elapsed', 0):.1f} s"
+    return f"validating… ({time.monotonic() - job['started']:.0f} s so far)"
+
+
+def violations_by_node(key: str) -> dict[Any, list[str]] | None:
+    """Messages by focus node, or ``None`` while validation is still running."""
+    report = validation(key, timeout=0)
+    if report is None:
+        return None
+    if isinstance(report, Exception):
+        return {}
+    return {n: [v.message or "does not conform" for v in vs] for n, vs in report.by_focus().items()}
+
+
+@st.cache_resource(max_entries=4, show_spinner="Laying out the network…")
+def full_layout(key: str) -> dict[Any, tuple[float, float]]:
+    """Positions for the whole network: unfocused views keep them, so filters never move nodes."""
+    from graph.render import layout_positions
+
+    return layout_positions(network(key))
+
+
+def label_of(key: str, iri: Any) -> str:
+    g = network(key)
+    if iri in g:
+        return str(g.nodes[iri].get("label", iri))
+    return str(search_index(key).label(iri))
+
+
+# --- display helpers ------------------------------------------------------------------
+
+
+def md(text: object) -> str:
+    """Escape data-derived text for ``st.markdown`` (no HTML, no Markdown, no links)."""
+    s = html.escape(str(text), quote=False)
+    out = []
+    for c in s:
+        out.append("\\" + c if c in "\\`*_{}[]()#+-.!|~<>$:" else c)
+    return "".join(out)
+
+
+def fmt_date(d: dt.date | None) -> str:
+    return d.isoformat() if d is not None else ""
+
+
+def grade_badge(grade: int | None) -> str:
+    return "—" if grade is None else f"{grade}"
+
+
+def source_cell(sources: Iterable[Any]) -> str:
+    return "; ".join(f"{s.label} ({s.reliability or '?'})" for s in sources)
+
+
+def show_error(err: Exception) -> None:
+    st.error(str(err))

@@ -1,29 +1,382 @@
-"""Explore: the network of actors and relationships, drawn offline with pyvis."""
+"""Explore: search, focus and expand; filter by type, relation, date, grade and source; colour
+and size by measure; click for profiles and statements; share and export the view."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import streamlit as st
-import streamlit.components.v1 as components
+from rdflib import URIRef
 
-from app_pages.common import current_graph
-from graph.network import Filters, project
-from graph.render import render_html
+from app_pages.common import (
+    fmt_date,
+    full_layout,
+    graph_key,
+    label_of,
+    md,
+    network,
+    search_index,
+    start_validation,
+    validation_status,
+    violations_by_node,
+)
+from app_pages.graph_component import show_graph
+from graph.results import short_name
+from graph.view import (
+    COLOUR_CHOICES,
+    DEFAULT_CAP,
+    MAX_HOPS,
+    PARAM_KEYS,
+    SIZE_CHOICES,
+    View,
+    ViewState,
+    build_view,
+    construct_query,
+    node_communities,
+    node_measure,
+    statements_between,
+    to_iri,
+)
+
+GRAPH_HEIGHT = 660
+W = "ex_"  # widget key prefix
+
+
+# --- the view state: URL <-> widgets ----------------------------------------------------
+
+
+def _url_params() -> dict[str, str]:
+    return {k: v for k, v in st.query_params.to_dict().items() if k in PARAM_KEYS}
+
+
+def _load_widgets(state: ViewState) -> None:
+    """Set the widgets from a state (a fresh page or a shared link)."""
+    ss = st.session_state
+    ss[W + "focus"] = short_name(to_iri(state.focus)) if state.focus else None
+    ss[W + "hops"] = state.hops
+    ss[W + "cap"] = state.cap
+    ss[W + "types"] = list(state.types)
+    ss[W + "rels"] = list(state.relations)
+    ss[W + "use_date"] = state.as_of is not None
+    ss[W + "date"] = state.as_of or dt.date.today()
+    ss[W + "use_grade"] = state.min_grade is not None
+    ss[W + "grade"] = state.min_grade or 3
+    ss[W + "src"] = list(state.sources)
+    ss[W + "colour"] = state.colour
+    ss[W + "size"] = state.size
+    ss[W + "more"] = list(state.more)
+
+
+def _state_from_widgets() -> ViewState:
+    ss = st.session_state
+    return ViewState(
+        focus=ss.get(W + "focus") or None,
+        hops=int(ss.get(W + "hops", 1)),
+        cap=int(ss.get(W + "cap", DEFAULT_CAP)),
+        types=tuple(ss.get(W + "types", ())),
+        relations=tuple(ss.get(W + "rels", ())),
+        as_of=ss.get(W + "date") if ss.get(W + "use_date") else None,
+        min_grade=int(ss[W + "grade"]) if ss.get(W + "use_grade") else None,
+        sources=tuple(ss.get(W + "src", ())),
+        colour=ss.get(W + "colour", "type"),
+        size=ss.get(W + "size", "degree"),
+        more=tuple(ss.get(W + "more", ())),
+    )
+
+
+def _sync_from_url() -> None:
+    params = _url_params()
+    if st.session_state.get(W + "written") != params:
+        _load_widgets(ViewState.from_params(params))
+        st.session_state[W + "written"] = params
+
+
+def _write_url(state: ViewState) -> None:
+    params = state.to_params()
+    if params != _url_params():
+        st.query_params.from_dict(params)
+    st.session_state[W + "written"] = params
+
+
+def _focus_on(iri: str) -> None:
+    st.session_state[W + "focus"] = short_name(URIRef(iri))
+    st.session_state[W + "more"] = []
+    st.session_state[W + "edge"] = None
+
+
+def _clear_focus() -> None:
+    st.session_state[W + "focus"] = None
+    st.session_state[W + "more"] = []
+    st.session_state[W + "q"] = ""
+
+
+def _on_search() -> None:
+    text = st.session_state.get(W + "q", "")
+    matches = [m for m in search_index(graph_key()).search(text, limit=10) if m.iri in network(graph_key())]
+    st.session_state[W + "matches"] = [(str(m.iri), m.label, m.matched, m.type) for m in matches]
+    if matches:
+        _focus_on(str(matches[0].iri))
+
+
+def _show_all_of(node: str) -> None:
+    more = list(st.session_state.get(W + "more", []))
+    short = short_name(URIRef(node))
+    if short not in more:
+        more.append(short)
+    st.session_state[W + "more"] = more
+
+
+# --- cached drawing -------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _draw(key: str, params: tuple[tuple[str, str], ...], violations: tuple[tuple[str, tuple[str, ...]], ...] | None) -> dict[str, Any]:
+    """Build and draw a view (cached by graph and view parameters)."""
+    from graph.render import draw_view, layout_positions
+
+    state = ViewState.from_params(dict(params))
+    view = build_view(network(key), state)
+    g = view.graph
+    if state.colour == "community":
+        comms = node_communities(g)
+        groups = {n: f"Community {comms.get(n, 0) + 1}" for n in g.nodes}
+    else:
+        groups = {n: str(d.get("type", "Entity")) for n, d in g.nodes(data=True)}
+    sizes = node_measure(g, state.size) if state.size != "none" else {}
+    if view.focus is None:
+        base = full_layout(key)
+        positions = {n: base[n] for n in g.nodes if n in base}
+    else:
+        positions = layout_positions(g)
+    drawing = draw_view(
+        g, groups=groups, sizes=sizes,
+        violations={URIRef(n): list(m) for n, m in violations} if violations else None,
+        hidden=view.hidden, focus=view.focus, positions=positions,
+        height=f"{GRAPH_HEIGHT}px",
+    )  # fmt: skip
+    return {
+        "html": drawing.html,
+        "legend": drawing.legend,
+        "edge_pairs": {k: (str(u), str(v)) for k, (u, v) in drawing.edge_pairs.items()},
+        "nodes": drawing.nodes,
+        "edges": g.number_of_edges(),
+        "hidden": {str(n): c for n, c in view.hidden.items()},
+        "focus_found": view.focus is None or view.focus in g,
+        "construct": construct_query(view),
+    }
+
+
+def _view(key: str, state: ViewState) -> View:
+    return build_view(network(key), state)
+
+
+# --- exports (made on click) ------------------------------------------------------------
+
+
+def _export_network(key: str, state: ViewState, fmt: str) -> bytes:
+    import io
+
+    import networkx as nx
+
+    from graph.export import _scalar, network_csv_zip
+
+    g = _view(key, state).graph
+    flat = nx.MultiDiGraph()
+    for n, d in g.nodes(data=True):
+        flat.add_node(str(n), **{k: _scalar(v) for k, v in d.items()})
+    for u, v, k, d in g.edges(keys=True, data=True):
+        flat.add_edge(str(u), str(v), key=str(k), statement=str(k), **{a: _scalar(x) for a, x in d.items()})
+    if fmt == "csv":
+        return network_csv_zip(flat)
+    buf = io.BytesIO()
+    (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(flat, buf)
+    return buf.getvalue()
+
+
+@st.fragment(run_every=3)
+def _watch_validation(key: str) -> None:
+    """Say how validation is going; redraw once its report is there (the marks appear)."""
+    status = validation_status(key)
+    st.caption(f"Shapes: {status}")
+    done = violations_by_node(key) is not None
+    if done and st.session_state.get(W + "marked") != key:
+        st.session_state[W + "marked"] = key
+        if st.session_state.get(W + "drawn_unmarked"):
+            st.rerun(scope="app")
+
+
+# --- the page -------------------------------------------------------------------------
+
+key = graph_key()
+try:
+    full = network(key)
+except Exception as err:  # noqa: BLE001 - shown to the user, not swallowed
+    st.error(f"The graph could not be loaded: {err}")
+    st.stop()
+
+_sync_from_url()
 
 st.title("Explore the alliance")
-kg = current_graph()
 
 with st.sidebar:
-    use_date = st.checkbox("As of a date", value=False)
-    as_of = st.date_input("As of", value=dt.date.today(), disabled=not use_date)
+    st.subheader("Find")
+    st.text_input(
+        "Search labels and aliases", key=W + "q", on_change=_on_search,
+        placeholder="e.g. Canada, Korea, DIANA",
+    )  # fmt: skip
+    matches = st.session_state.get(W + "matches") or []
+    if st.session_state.get(W + "q") and not matches:
+        st.caption("No entity in the network matches.")
+    for iri, label, matched, typ in matches[1:6]:
+        extra = f" (alias {matched})" if matched != label else ""
+        st.button(f"{label}{extra} · {typ}", key=f"{W}m_{iri}", on_click=_focus_on, args=(iri,))
+    if st.session_state.get(W + "focus"):
+        focus_label = label_of(key, to_iri(st.session_state[W + "focus"]))
+        st.caption(f"Focused on {md(focus_label)}")
+        st.button("Show the whole network", key=W + "clear", on_click=_clear_focus)
+    st.slider("Hops from the focus", 1, MAX_HOPS, key=W + "hops")
+    st.number_input("Neighbours added per expansion", 1, 5000, step=5, key=W + "cap")
 
-filters = Filters(as_of=as_of if use_date and isinstance(as_of, dt.date) else None)
-g = project(kg, filters)
-for _node, data in g.nodes(data=True):
-    data["title"] = f"{data['label']} ({data['type']})"
-    data["group"] = data["type"]
-for _, _, data in g.edges(data=True):
-    data["title"] = data["relation"]
-st.caption(f"{g.number_of_nodes()} entities, {g.number_of_edges()} relationships")
-components.html(render_html(g, height="680px"), height=700)
+    st.subheader("Filter")
+    types = sorted({str(d.get("type")) for _, d in full.nodes(data=True)})
+    rels = sorted({str(d.get("relation")) for _, _, d in full.edges(data=True)})
+    st.multiselect("Entity types", types, key=W + "types", placeholder="All types")
+    st.multiselect("Relationship types", rels, key=W + "rels", placeholder="All relations")
+    st.checkbox("As of a date", key=W + "use_date", help="The alliance as it stood on that day")
+    st.date_input(
+        "As of", key=W + "date", min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31),
+        disabled=not st.session_state.get(W + "use_date"),
+    )  # fmt: skip
+    st.checkbox("Minimum credibility", key=W + "use_grade", help="1 confirmed … 6 cannot be judged")
+    st.select_slider(
+        "Credibility grade at least", options=[1, 2, 3, 4, 5, 6], key=W + "grade",
+        disabled=not st.session_state.get(W + "use_grade"),
+        help="Keep statements graded this or better (1 is best)",
+    )  # fmt: skip
+    source_ids = sorted({s for _, _, d in full.edges(data=True) for s in d.get("sources", ())})
+    source_short = [short_name(URIRef(s)) for s in source_ids]
+    st.multiselect(
+        "Sources", source_short, key=W + "src", placeholder="All sources",
+        format_func=lambda s: label_of(key, to_iri(s)),
+    )  # fmt: skip
+
+    st.subheader("Style")
+    st.radio("Colour by", COLOUR_CHOICES, key=W + "colour", horizontal=True, format_func=str.capitalize)
+    st.selectbox("Size by", SIZE_CHOICES, key=W + "size", format_func=lambda s: "PageRank" if s == "pagerank" else s.capitalize())
+    show_violations = st.checkbox("Mark SHACL violations", value=True, key=W + "viol")
+    start_validation(key)
+    if show_violations:
+        _watch_validation(key)
+
+state = _state_from_widgets()
+_write_url(state)
+params = tuple(sorted(state.to_params().items()))
+marks = violations_by_node(key) if show_violations else None
+st.session_state[W + "drawn_unmarked"] = show_violations and marks is None
+in_view_marks = (
+    tuple(sorted((str(n), tuple(m)) for n, m in marks.items())) if marks else None
+)
+drawn = _draw(key, params, in_view_marks)
+
+# Header line: what is shown, what is not.
+hidden: dict[str, int] = drawn["hidden"]
+summary = f"{drawn['nodes']} entities, {drawn['edges']} relationship statements"
+if state.as_of:
+    summary += f" · as of {state.as_of.isoformat()}"
+if state.focus:
+    summary += f" · around {md(label_of(key, to_iri(state.focus)))}"
+total_hidden = sum(hidden.values())
+if total_hidden:
+    summary += f" · **{total_hidden} more not shown**"
+st.markdown(summary)
+if state.focus and not drawn["focus_found"]:
+    st.warning(f"{md(state.focus)} is not in the network with these filters.")
+if hidden:
+    cols = st.columns(min(4, len(hidden)))
+    for i, (node, count) in enumerate(sorted(hidden.items(), key=lambda kv: -kv[1])[:4]):
+        cols[i].button(
+            f"Show {count} more around {label_of(key, URIRef(node))}", key=f"{W}more_{node}",
+            on_click=_show_all_of, args=(node,),
+        )  # fmt: skip
+
+result = show_graph(drawn["html"], key=W + "graph", height=GRAPH_HEIGHT + 30, filename="alliance-view.png")
+
+# Legend
+legend = drawn["legend"]
+if legend:
+    chips = " ".join(
+        f'<span style="display:inline-block;margin-right:1em"><span style="display:inline-block;width:.9em;'
+        f'height:.9em;border-radius:50%;background:{colour};vertical-align:middle"></span> '
+        f"{md(name)}</span>"
+        for name, colour in legend
+    )
+    marks = ' <span style="margin-left:1em">⚠ red ring: SHACL violation · dashed line: unverified, opinion or contradicted</span>'
+    st.html(f'<div style="font-size:.85rem" data-testid="ag-legend">{chips}{marks}</div>')
+
+# Clicks
+if result is not None:
+    if getattr(result, "node", None):
+        st.switch_page("app_pages/profile.py", query_params={"entity": short_name(URIRef(result.node))})
+    if getattr(result, "expand", None):
+        _focus_on(result.expand)
+        st.rerun()
+    if getattr(result, "edge", None):
+        st.session_state[W + "edge"] = result.edge
+
+edge_id = st.session_state.get(W + "edge")
+pair = drawn["edge_pairs"].get(edge_id) if edge_id else None
+if pair:
+    u, v = URIRef(pair[0]), URIRef(pair[1])
+    with st.container(border=True, key="ex_statements"):
+        st.subheader(f"Statements: {md(label_of(key, u))} — {md(label_of(key, v))}")
+        from app_pages.common import current_graph
+        from graph.profile import statement_detail
+
+        kg = current_graph()
+        edges = statements_between(_view(key, state).graph, u, v)
+        for _, _, stmt, _d in edges:
+            detail = statement_detail(kg, URIRef(str(stmt)))
+            dates = fmt_date(detail.start) + (f" – {fmt_date(detail.end)}" if detail.end else " –")
+            st.markdown(
+                f"**{md(detail.subject_label)}** {md(detail.relation_label)} **{md(detail.object_label)}**"
+                + (f" (role: {md(detail.role)})" if detail.role else "")
+                + f" · {md(dates)} · credibility grade {detail.credibility if detail.credibility is not None else '—'}"
+                + f" · {md(detail.status or 'no status')} · `{md(short_name(URIRef(detail.iri)))}`"
+            )
+            for src in detail.sources:
+                line = f"- source: {md(src.label)} (reliability {md(src.reliability or '?')})"
+                if src.safe_url:
+                    line += f" — [{md(src.safe_url)}]({src.safe_url.replace(')', '%29').replace(' ', '%20')})"
+                st.markdown(line)
+        st.button("Close", key=W + "close_edge", on_click=lambda: st.session_state.update({W + "edge": None}))
+
+# Share and export
+with st.expander("Share and export this view", expanded=False):
+    query = "&".join(f"{k}={v}" for k, v in state.to_params().items())
+    base_url = str(getattr(st.context, "url", "") or "").split("?", 1)[0]
+    st.caption("This link opens the same view (page, focus, filters, date):")
+    st.code(f"{base_url}?{query}" if query else base_url or "(the page address)", language=None)
+    c = st.columns(6)
+    c[0].download_button(
+        "HTML (offline)", drawn["html"], file_name="alliance-view.html", mime="text/html", key=W + "dl_html",
+        help="A self-contained page: opens with no internet",
+    )  # fmt: skip
+    c[1].download_button(
+        "GraphML", lambda: _export_network(key, state, "graphml"), file_name="alliance-view.graphml",
+        mime="application/graphml+xml", key=W + "dl_graphml",
+    )  # fmt: skip
+    c[2].download_button(
+        "GEXF (Gephi)", lambda: _export_network(key, state, "gexf"), file_name="alliance-view.gexf",
+        mime="application/xml", key=W + "dl_gexf",
+    )  # fmt: skip
+    c[3].download_button(
+        "CSV nodes + edges", lambda: _export_network(key, state, "csv"), file_name="alliance-view-csv.zip",
+        mime="application/zip", key=W + "dl_csv",
+    )  # fmt: skip
+    c[4].download_button(
+        "CONSTRUCT query", drawn["construct"], file_name="alliance-view.rq",
+        mime="application/sparql-query", key=W + "dl_rq",
+    )  # fmt: skip
+    c[5].caption("PNG: the **Save PNG** button above the graph (made in your browser).")
+    st.code(drawn["construct"], language="sparql")

@@ -16,11 +16,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
+
+from graph.results import short_name
 
 #: Attributes passed through to vis-network.
 NODE_KEYS = ("label", "title", "group", "color", "size", "shape", "x", "y", "borderWidth", "font")
@@ -39,7 +43,8 @@ def compute_layout(g: nx.Graph, *, seed: int = 7, scale: float = 1000.0) -> dict
         return {}
     if n == 1:
         return {next(iter(g.nodes)): (0.0, 0.0)}
-    size = scale * max(1.0, math.sqrt(n) / 6)
+    # About 400 px across for a small view (readable at zoom 1), growing with sqrt(n).
+    size = scale * max(0.4, math.sqrt(n) / 12)
     iterations = 50 if n <= 500 else 25
     pos = nx.spring_layout(g, seed=seed, iterations=iterations, k=1.5 / math.sqrt(n))
     return {node: (float(x) * size, float(y) * size) for node, (x, y) in pos.items()}
@@ -165,3 +170,181 @@ def assert_self_contained(html: str) -> None:
     if m:
         context = html[max(0, m.start() - 60) : m.end() + 60]
         raise ValueError(f"rendered HTML still references a remote resource: {context!r}")
+
+
+# --- drawing an explorer view --------------------------------------------------------
+
+#: Colour-blind-safe palette (Okabe-Ito, then Tol's muted), cycled for more groups.
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
+)  # fmt: skip
+VIOLATION_COLOUR = "#D00000"
+MAX_LABEL = 32
+
+
+@dataclass
+class Drawing:
+    """A drawn view: the page, its legend, and how drawn edges map back to entity pairs."""
+
+    html: str
+    legend: list[tuple[str, str]]
+    edge_pairs: dict[str, tuple[Any, Any]]
+    nodes: int
+    edges: int
+
+
+def group_colours(groups: Iterable[str]) -> dict[str, str]:
+    """A stable colour per group name (sorted, then assigned from the palette)."""
+    return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(sorted(set(groups)))}
+
+
+def _short(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _date(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else str(value))
+
+
+def describe_statement(data: Mapping[str, Any]) -> str:
+    """One line of plain text for a relationship statement: relation, dates, grade, status."""
+    start, end = _date(data.get("start")), _date(data.get("end"))
+    when = f"{start or '?'} – {end}" if end else (f"from {start}" if start else "undated")
+    bits = [str(data.get("relation", "")), when]
+    if data.get("credibility") is not None:
+        bits.append(f"grade {data['credibility']}")
+    if data.get("status"):
+        bits.append(str(data["status"]))
+    n = len(data.get("sources", ()))
+    bits.append(f"{n} source{'s' if n != 1 else ''}")
+    return " · ".join(bits)
+
+
+def edge_pair_id(u: Any, v: Any) -> str:
+    """The id of the drawn edge joining two entities (IRIs never contain spaces)."""
+    return f"{u} {v}"
+
+
+@lru_cache(maxsize=32)
+def _cached_layout(
+    nodes: tuple[Any, ...], edges: tuple[tuple[Any, Any], ...], seed: int
+) -> dict[Any, tuple[float, float]]:
+    g = nx.Graph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from(edges)
+    return compute_layout(g, seed=seed)
+
+
+def layout_positions(g: nx.Graph, *, seed: int = 7) -> dict[Any, tuple[float, float]]:
+    """Deterministic positions for ``g``, cached by its node and edge sets (never jump on rerun)."""
+    nodes = tuple(sorted(g.nodes, key=str))
+    edges = tuple(sorted({tuple(sorted((u, v), key=str)) for u, v in g.edges() if u != v}, key=str))
+    return _cached_layout(nodes, edges, seed)  # type: ignore[arg-type]
+
+
+def style_view(
+    g: nx.MultiDiGraph,
+    *,
+    groups: Mapping[Any, str],
+    sizes: Mapping[Any, float] | None = None,
+    violations: Mapping[Any, Sequence[str]] | None = None,
+    hidden: Mapping[Any, int] | None = None,
+    focus: Any = None,
+    positions: Mapping[Any, tuple[float, float]] | None = None,
+) -> tuple[nx.DiGraph, list[tuple[str, str]], dict[str, tuple[Any, Any]]]:
+    """The display graph: one node per entity, one edge per pair of entities, all styled.
+
+    Node tooltips and edge tooltips are plain text (vis-network shows them as text).
+    """
+    colours = group_colours(groups.get(n, "Other") for n in g.nodes)
+    sizes = sizes or {}
+    violations = violations or {}
+    hidden = hidden or {}
+    top = max(sizes.values(), default=0.0) or 1.0
+    pos = positions if positions is not None else layout_positions(g)
+    d = nx.DiGraph()
+    for n, data in g.nodes(data=True):
+        label = str(data.get("label", n))
+        group = groups.get(n, "Other")
+        lines = [label, f"{data.get('type', 'Entity')} · {short_name(n)}"]
+        if n in sizes:
+            lines.append(f"size: {sizes[n]:.3g}")
+        if hidden.get(n):
+            lines.append(f"{hidden[n]} more neighbours not shown")
+        shown = _short(label)
+        if hidden.get(n):
+            shown += f" (+{hidden[n]})"
+        item: dict[str, Any] = {
+            "label": shown,
+            "group": group,
+            "color": colours[group],
+            "size": 10 + 30 * (sizes.get(n, 0.0) / top) if sizes else 16,
+            "borderWidth": 1,
+        }
+        problems = violations.get(n, ())
+        if problems:
+            item["color"] = {"background": colours[group], "border": VIOLATION_COLOUR}
+            item["borderWidth"] = 5
+            item["label"] = "⚠ " + item["label"]
+            lines.append(f"{len(problems)} SHACL violation(s):")
+            lines += [f"  - {m}" for m in problems[:5]]
+        if n == focus:
+            item["borderWidth"] = max(item["borderWidth"], 3)
+            item["font"] = {"size": 18, "face": "sans-serif", "bold": True}
+            item["shape"] = "star"
+        item["title"] = "\n".join(lines)
+        if n in pos:
+            item["x"], item["y"] = pos[n]
+        d.add_node(n, **item)
+    pairs: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for u, v, data in g.edges(data=True):
+        key = (u, v) if (v, u) not in pairs else (v, u)
+        pairs.setdefault(key, []).append({**data, "_dir": (u, v)})
+    edge_pairs: dict[str, tuple[Any, Any]] = {}
+    for (u, v), items in pairs.items():
+        eid = edge_pair_id(u, v)
+        edge_pairs[eid] = (u, v)
+        rels = sorted({str(x.get("relation")) for x in items})
+        lab_u = str(g.nodes[u].get("label", u))
+        lab_v = str(g.nodes[v].get("label", v))
+        title = [f"{lab_u} — {lab_v}"] + [
+            ("→ " if x["_dir"] == (u, v) else "← ") + describe_statement(x) for x in items
+        ]
+        title.append("(click for statements and sources)")
+        grades = [x["credibility"] for x in items if x.get("credibility") is not None]
+        statuses = {x.get("status") for x in items}
+        doubtful = "Contradicted" in statuses or "Opinion" in statuses or "Unverified" in statuses
+        d.add_edge(
+            u,
+            v,
+            id=eid,
+            label=_short(", ".join(rels), 40),
+            title="\n".join(title),
+            width=1 + max(0, 6 - min(grades)) * 0.6 if grades else 1,
+            dashes=doubtful,
+            color="#c0392b" if "Contradicted" in statuses else "#7f8c8d",
+            arrows="to" if all(x["_dir"] == (u, v) for x in items) else "to, from",
+        )
+    legend = [(name, colour) for name, colour in colours.items()]
+    return d, legend, edge_pairs
+
+
+def draw_view(
+    g: nx.MultiDiGraph,
+    *,
+    groups: Mapping[Any, str],
+    sizes: Mapping[Any, float] | None = None,
+    violations: Mapping[Any, Sequence[str]] | None = None,
+    hidden: Mapping[Any, int] | None = None,
+    focus: Any = None,
+    positions: Mapping[Any, tuple[float, float]] | None = None,
+    height: str = "680px",
+) -> Drawing:
+    """Style a view (see :func:`style_view`) and render it as a self-contained page."""
+    d, legend, edge_pairs = style_view(
+        g, groups=groups, sizes=sizes, violations=violations, hidden=hidden, focus=focus,
+        positions=positions,
+    )  # fmt: skip
+    html = render_html(d, height=height, positions={n: (a["x"], a["y"]) for n, a in d.nodes(data=True) if "x" in a})
+    return Drawing(html, legend, edge_pairs, d.number_of_nodes(), d.number_of_edges())

@@ -1,0 +1,591 @@
+"""The user's own data: a Turtle file, or a CSV pair (one sheet of entities, one of
+relationships, in the spirit of Kumu's import), checked and validated against the shapes
+before it joins the view.
+
+Nothing is changed until everything passes: :func:`check_import` only reads, and
+:func:`merge_import` returns a **new** :class:`~graph.store.KnowledgeGraph` (the loaded
+graph, cached by the app, is never mutated). Every problem names its file, and for CSV
+the row (as a spreadsheet numbers it: the header is row 1) and the field.
+
+CSV columns (case and spaces in headers do not matter):
+
+Entities
+    ``ID`` (local name such as ``POL`` or a full IRI; made from the label when empty),
+    ``Label`` (required), ``Type`` (required: an ontology class such as ``State``),
+    ``Aliases`` (separated by ``;``), ``Description``.
+Relationships
+    ``From`` and ``To`` (an ID or label from the entities sheet, or an entity already in
+    the graph), ``Type`` (required: a relation such as ``memberOf``), ``Role``, ``Start``
+    and ``End`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), ``Credibility`` (1 best ... 6),
+    ``Status`` (``Verified``, ``Unverified``...), ``Source`` (required: an ID or a URL),
+    ``Source label``, ``Source reliability`` (A ... F), ``Source URL``, ``ID``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from graph import paths
+from graph.errors import DataLoadError, ValidationFailed
+from graph.results import short_name
+from graph.sparql import STANDARD_PREFIXES
+from graph.store import KnowledgeGraph, new_store
+
+AG = STANDARD_PREFIXES["ag"]
+AGR = STANDARD_PREFIXES["agr"]
+SCHEMA_URL = URIRef("https://schema.org/url")
+#: The class given to relationship statements made from CSV rows.
+STATEMENT_CLASS = URIRef(AG + "Relationship")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+ENTITY_COLUMNS = ("id", "label", "type", "aliases", "description")
+RELATIONSHIP_COLUMNS = (
+    "id", "from", "to", "type", "role", "start", "end", "credibility", "status",
+    "source", "source label", "source reliability", "source url",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem with an upload, located as precisely as the format allows."""
+
+    file: str
+    message: str
+    row: int | None = None
+    field: str | None = None
+    line: int | None = None
+    column: int | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.line is not None:
+            where += f", line {self.line}"
+            if self.column is not None:
+                where += f", column {self.column}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    """What an upload would add, and whether it may."""
+
+    files: list[str]
+    triples: Graph = field(default_factory=Graph)
+    issues: list[ImportIssue] = field(default_factory=list)
+    entities: int = 0
+    statements: int = 0
+    validated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+    @property
+    def errors(self) -> list[ImportIssue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    def turtle(self) -> str:
+        """The upload as Turtle (what a CSV became)."""
+        for prefix, iri in STANDARD_PREFIXES.items():
+            self.triples.bind(prefix, iri, override=True)
+        return self.triples.serialize(format="turtle")
+
+    def raise_for_errors(self) -> None:
+        if not self.ok:
+            lines = "\n".join(f"  - {i}" for i in self.errors)
+            raise ValidationFailed(f"the upload was not imported ({len(self.errors)} problem(s)):\n{lines}")
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _fold_header(h: str) -> str:
+    return " ".join(h.replace("_", " ").strip().lower().split())
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-") or "entity"
+
+
+def _read_csv(name: str, data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataLoadError(name, f"not UTF-8 text (byte {err.start})") from err
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows = list(reader)
+    if not rows:
+        raise DataLoadError(name, "the file is empty")
+    header = [_fold_header(h) for h in rows[0]]
+    out: list[dict[str, str]] = []
+    for cells in rows[1:]:
+        if not any(c.strip() for c in cells):
+            out.append({})
+            continue
+        out.append({h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)})
+    return header, out
+
+
+def sheet_kind(header: Sequence[str]) -> str | None:
+    """``entities`` or ``relationships`` from a CSV header (``None`` if neither)."""
+    h = set(header)
+    if {"from", "to"} <= h:
+        return "relationships"
+    if "label" in h:
+        return "entities"
+    return None
+
+
+def _parse_date(text: str) -> str | None:
+    """An ``xsd:date`` lexical form from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (else ``None``)."""
+    import datetime as dt
+
+    t = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}", t):
+            return f"{t}-01-01"
+        if re.fullmatch(r"\d{4}-\d{2}", t):
+            dt.date(int(t[:4]), int(t[5:]), 1)
+            return f"{t}-01"
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+            return dt.date.fromisoformat(t).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+@dataclass
+class _Known:
+    """What the graph already holds that an upload may refer to."""
+
+    classes: set[str]
+    relations: set[str]
+    entities: dict[str, URIRef]  # folded id / label -> IRI
+    has_ontology: bool
+
+
+def _known(kg: KnowledgeGraph | None) -> _Known:
+    if kg is None:
+        return _Known(set(), set(), {}, False)
+    from graph.search import SearchIndex, fold
+
+    q = """
+    PREFIX owl: <http://www.w3.org/2002/07/owl#>
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+    SELECT ?t ?k WHERE {
+      ?t a ?k . VALUES ?k { owl:Class rdfs:Class owl:ObjectProperty rdf:Property }
+      FILTER(STRSTARTS(STR(?t), "https://w3id.org/alliance-graph/ontology#"))
+    }"""
+    from graph.sparql import run_query
+
+    classes, relations = set(), set()
+    for t, k in run_query(kg, q).rows:
+        name = str(t)[len(AG) :]
+        if str(k).endswith("Class"):
+            classes.add(name)
+        else:
+            relations.add(name)
+    entities: dict[str, URIRef] = {}
+    idx = SearchIndex(kg)
+    for n in idx._names:  # noqa: SLF001 - same package
+        entities.setdefault(fold(n.name), n.iri)
+    return _Known(classes, relations, entities, bool(classes))
+
+
+def _entity_iri(value: str) -> URIRef | None:
+    v = value.strip()
+    if re.match(r"^https?://\S+$", v):
+        return URIRef(v)
+    if re.fullmatch(r"agr:[A-Za-z0-9_.\-]+", v):
+        return URIRef(AGR + v[4:])
+    if re.fullmatch(r"[A-Za-z0-9_.\-]+", v):
+        return URIRef(AGR + v)
+    return None
+
+
+def csv_to_graph(
+    entities: tuple[str, bytes] | None,
+    relationships: tuple[str, bytes] | None,
+    kg: KnowledgeGraph | None = None,
+) -> tuple[Graph, list[ImportIssue], dict[Node, tuple[str, int]], dict[Node, str]]:
+    """Turn the two sheets into triples.
+
+    Returns the triples, the problems found (row and field named), where each subject came
+    from (``(file, row)``) and which column each predicate came from.
+    """
+    from graph.search import fold
+
+    known = _known(kg)
+    g = Graph()
+    issues: list[ImportIssue] = []
+    origin: dict[Node, tuple[str, int]] = {}
+    columns: dict[Node, str] = {
+        RDF.type: "Type", RDFS.label: "Label", SKOS.altLabel: "Aliases", RDFS.comment: "Description",
+        URIRef(AG + "subject"): "From", URIRef(AG + "object"): "To", URIRef(AG + "relation"): "Type",
+        URIRef(AG + "role"): "Role", URIRef(AG + "startDate"): "Start", URIRef(AG + "endDate"): "End",
+        URIRef(AG + "credibility"): "Credibility", URIRef(AG + "status"): "Status",
+        PROV.wasDerivedFrom: "Source", URIRef(AG + "reliability"): "Source reliability",
+        SCHEMA_URL: "Source URL",
+    }  # fmt: skip
+    local: dict[str, URIRef] = {}
+
+    if entities is not None:
+        name, data = entities
+        header, rows = _read_csv(name, data)
+        if sheet_kind(header) != "entities":
+            issues.append(ImportIssue(name, "an entities sheet needs at least the columns Label and Type", row=1))
+        for col in ("label", "type"):
+            if col not in header:
+                issues.append(ImportIssue(name, f"missing column {col.title()!r}", row=1, field=col.title()))
+        for i, r in enumerate(rows, start=2):
+            if not r:
+                continue
+            label, typ = r.get("label", ""), r.get("type", "")
+            if not label:
+                issues.append(ImportIssue(name, "a label is required", row=i, field="Label"))
+                continue
+            iri = _entity_iri(r.get("id", "")) if r.get("id") else URIRef(AGR + _slug(label))
+            if iri is None:
+                issues.append(ImportIssue(name, f"not a usable ID: {r.get('id')!r} (letters, digits, - _ . or a URL)", row=i, field="ID"))
+                continue
+            if iri in origin:
+                issues.append(ImportIssue(name, f"ID {short_name(iri)} is used twice (first on row {origin[iri][1]})", row=i, field="ID"))
+                continue
+            type_name = typ.split(":", 1)[-1].strip()
+            if not type_name:
+                issues.append(ImportIssue(name, "a type is required (e.g. State, Initiative, Company)", row=i, field="Type"))
+                continue
+            if known.has_ontology and type_name not in known.classes:
+                hint = ", ".join(sorted(known.classes)[:12])
+                issues.append(ImportIssue(name, f"unknown entity type {type_name!r}; the ontology has: {hint}", row=i, field="Type"))
+                continue
+            origin[iri] = (name, i)
+            g.add((iri, RDF.type, URIRef(AG + type_name)))
+            g.add((iri, RDFS.label, Literal(label)))
+            for alias in (a.strip() for a in r.get("aliases", "").split(";")):
+                if alias:
+                    g.add((iri, SKOS.altLabel, Literal(alias)))
+            if r.get("description"):
+                g.add((iri, RDFS.comment, Literal(r["description"])))
+            local[fold(label)] = iri
+            local[fold(short_name(iri).split(":", 1)[-1])] = iri
+            if r.get("id"):
+                local[fold(r["id"])] = iri
+
+    if relationships is not None:
+        name, data = relationships
+        header, rows = _read_csv(name, data)
+        for col in ("from", "to", "type", "source"):
+            if col not in header:
+                issues.append(ImportIssue(name, f"missing column {col.title()!r}", row=1, field=col.title()))
+        if any(i.row == 1 and i.file == name for i in issues):
+            rows = []
+        for i, r in enumerate(rows, start=2):
+            if not r:
+                continue
+            row_issues: list[ImportIssue] = []
+            ends: list[URIRef] = []
+            for col in ("from", "to"):
+                ref = r.get(col, "")
+                target = local.get(fold(ref)) or known.entities.get(fold(ref))
+                if target is None and ref and re.match(r"^https?://", ref):
+                    target = URIRef(ref)
+                if target is None and ref.startswith("agr:"):
+                    target = known.entities.get(fold(ref[4:]))
+                if not ref:
+                    row_issues.append(ImportIssue(name, "required", row=i, field=col.title()))
+                elif target is None:
+                    row_issues.append(ImportIssue(name, f"no entity {ref!r} in the entities sheet or the graph", row=i, field=col.title()))
+                else:
+                    ends.append(target)
+            rel = r.get("type", "").split(":", 1)[-1].strip()
+            if not rel:
+                row_issues.append(ImportIssue(name, "a relation is required (e.g. memberOf, partnerOf)", row=i, field="Type"))
+            elif known.has_ontology and rel not in known.relations:
+                hint = ", ".join(sorted(known.relations)[:12])
+                row_issues.append(ImportIssue(name, f"unknown relation {rel!r}; the ontology has: {hint}", row=i, field="Type"))
+            dates: dict[str, str] = {}
+            for col in ("start", "end"):
+                if r.get(col):
+                    parsed = _parse_date(r[col])
+                    if parsed is None:
+                        row_issues.append(ImportIssue(name, f"not a date: {r[col]!r} (use YYYY, YYYY-MM or YYYY-MM-DD)", row=i, field=col.title()))
+                    else:
+                        dates[col] = parsed
+            if len(dates) == 2 and dates["end"] < dates["start"]:
+                row_issues.append(ImportIssue(name, f"ends ({dates['end']}) before it starts ({dates['start']})", row=i, field="End"))
+            cred = r.get("credibility", "")
+            if cred and not (cred.isdigit() and 1 <= int(cred) <= 6):
+                row_issues.append(ImportIssue(name, f"credibility must be a whole number from 1 (best) to 6: {cred!r}", row=i, field="Credibility"))
+            rel_grade = r.get("source reliability", "").upper()
+            if rel_grade and rel_grade not in ("A", "B", "C", "D", "E", "F"):
+                row_issues.append(ImportIssue(name, f"source reliability must be a letter A (best) to F: {rel_grade!r}", row=i, field="Source reliability"))
+            src_ref = r.get("source", "")
+            if not src_ref:
+                row_issues.append(ImportIssue(name, "every relationship needs a source", row=i, field="Source"))
+            if row_issues:
+                issues.extend(row_issues)
+                continue
+            s, o = ends
+            st_id = r.get("id") or f"st-{_slug(short_name(s).split(':')[-1])}-{rel}-{_slug(short_name(o).split(':')[-1])}-{dates.get('start', 'undated')}"
+            st = _entity_iri(st_id) or URIRef(AGR + _slug(st_id))
+            if st in origin:
+                issues.append(ImportIssue(name, f"relationship {short_name(st)} is given twice (first on row {origin[st][1]})", row=i, field="ID"))
+                continue
+            origin[st] = (name, i)
+            g.add((st, RDF.type, STATEMENT_CLASS))
+            g.add((st, URIRef(AG + "subject"), s))
+            g.add((st, URIRef(AG + "object"), o))
+            g.add((st, URIRef(AG + "relation"), URIRef(AG + rel)))
+            if r.get("role"):
+                g.add((st, URIRef(AG + "role"), URIRef(AG + r["role"].split(":", 1)[-1])))
+            for col, prop in (("start", "startDate"), ("end", "endDate")):
+                if col in dates:
+                    g.add((st, URIRef(AG + prop), Literal(dates[col], datatype=XSD.date)))
+            if cred:
+                g.add((st, URIRef(AG + "credibility"), Literal(int(cred))))
+            if r.get("status"):
+                g.add((st, URIRef(AG + "status"), URIRef(AG + r["status"].split(":", 1)[-1])))
+            src = URIRef(src_ref) if re.match(r"^https?://", src_ref) else _entity_iri(src_ref) or URIRef(AGR + _slug(src_ref))
+            g.add((st, PROV.wasDerivedFrom, src))
+            if src not in known.entities.values() and src not in origin:
+                origin[src] = (name, i)
+                g.add((src, RDF.type, URIRef(AG + "Source")))
+                g.add((src, RDFS.label, Literal(r.get("source label") or src_ref)))
+                if rel_grade:
+                    g.add((src, URIRef(AG + "reliability"), Literal(rel_grade)))
+                url = r.get("source url") or (src_ref if re.match(r"^https?://", src_ref) else "")
+                if url:
+                    g.add((src, SCHEMA_URL, Literal(url)))
+    return g, issues, origin, columns
+
+
+def parse_rdf_upload(name: str, data: bytes) -> Graph:
+    """Parse an uploaded RDF file (format from its extension) with Oxigraph's parser."""
+    from oxrdflib._converter import from_ox
+
+    from graph.load import rdf_format
+
+    fmt = rdf_format(Path(name))
+    try:
+        quads = list(ox.parse(input=data, format=fmt))
+    except SyntaxError as err:
+        raise DataLoadError(name, err.msg or str(err), line=err.lineno, column=err.offset) from err
+    except (OSError, ValueError) as err:
+        raise DataLoadError(name, str(err)) from err
+    g = Graph()
+    for q in quads:
+        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+    return g
+
+
+# --- validating ------------------------------------------------------------------------
+
+
+def _context(kg: KnowledgeGraph | None, g: Graph) -> Graph:
+    """The upload plus what the shapes need from the graph: the ontology and the types and
+    labels of every entity the upload mentions."""
+    ctx = Graph()
+    for t in g:
+        ctx.add(t)
+    if kg is None:
+        return ctx
+    from graph.sparql import run_query
+
+    onto = """
+    PREFIX owl: <http://www.w3.org/2002/07/owl#>
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    CONSTRUCT { ?t ?p ?o } WHERE {
+      ?t ?p ?o . FILTER(STRSTARTS(STR(?t), "https://w3id.org/alliance-graph/ontology#"))
+    }"""
+    onto_graph = run_query(kg, onto).graph
+    if onto_graph is not None:
+        for t in onto_graph:
+            ctx.add(t)
+    mentioned = {o for o in g.objects() if isinstance(o, URIRef)} - set(g.subjects())
+    if mentioned:
+        values = " ".join(URIRef(str(m)).n3() for m in mentioned)
+        q = f"""CONSTRUCT {{ ?e a ?t . ?e <{RDFS.label}> ?l }} WHERE {{
+          VALUES ?e {{ {values} }} {{ ?e a ?t }} UNION {{ ?e <{RDFS.label}> ?l }} }}"""
+        ctx_graph = run_query(kg, q).graph
+        if ctx_graph is not None:
+            for t in ctx_graph:
+                ctx.add(t)
+    return ctx
+
+
+def validate_upload(
+    g: Graph,
+    kg: KnowledgeGraph | None,
+    *,
+    shapes: Graph | Path | None = None,
+    origin: Mapping[Node, tuple[str, int]] | None = None,
+    columns: Mapping[Node, str] | None = None,
+    file: str = "upload",
+) -> list[ImportIssue]:
+    """Run the shapes over the upload (with the ontology and the entities it refers to).
+
+    Only results about the upload's own subjects count; each names the row and field when
+    the upload came from CSV, the node and property otherwise.
+    """
+    from graph.validate import load_shapes, validate_graph
+
+    shapes_graph = shapes if isinstance(shapes, Graph) else load_shapes(shapes)
+    report = validate_graph(_context(kg, g), shapes_graph)
+    own = set(g.subjects())
+    issues = []
+    for v in report.violations:
+        if v.focus not in own:
+            continue
+        severity = "error" if v.severity == "Violation" else "warning"
+        where = (origin or {}).get(v.focus) if v.focus is not None else None
+        col = (columns or {}).get(v.path) if v.path is not None else None
+        message = v.message or "does not conform to the shapes"
+        if where is not None:
+            issues.append(ImportIssue(where[0], message, row=where[1], field=col or (short_name(v.path) if v.path else None), severity=severity))  # type: ignore[arg-type]
+        else:
+            node = short_name(v.focus)  # type: ignore[arg-type]
+            prop = f", property {short_name(v.path)}" if v.path is not None else ""  # type: ignore[arg-type]
+            issues.append(ImportIssue(file, f"{node}{prop}: {message}", severity=severity))
+    return issues
+
+
+def check_import(
+    files: Sequence[tuple[str, bytes]],
+    kg: KnowledgeGraph | None = None,
+    *,
+    shapes: Graph | Path | None = None,
+) -> ImportResult:
+    """Read and validate an upload without changing anything.
+
+    ``files`` is one RDF file (``.ttl``, ``.nt``, ``.jsonld``...) or one or two CSV files
+    (entities and/or relationships, told apart by their headers).
+    """
+    result = ImportResult(files=[n for n, _ in files])
+    if not files:
+        result.issues.append(ImportIssue("upload", "no file given"))
+        return result
+    for name, data in files:
+        if len(data) > MAX_UPLOAD_BYTES:
+            result.issues.append(ImportIssue(name, f"too large ({len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,})"))
+    if result.issues:
+        return result
+    csvs = [(n, d) for n, d in files if n.lower().endswith((".csv", ".tsv", ".txt"))]
+    others = [(n, d) for n, d in files if (n, d) not in csvs]
+    origin: dict[Node, tuple[str, int]] = {}
+    columns: dict[Node, str] = {}
+    try:
+        if csvs:
+            if others:
+                result.issues.append(ImportIssue(others[0][0], "give either CSV sheets or one RDF file, not both"))
+                return result
+            sheets: dict[str, tuple[str, bytes]] = {}
+            for name, data in csvs:
+                header, _ = _read_csv(name, data)
+                kind = sheet_kind(header)
+                if kind is None:
+                    result.issues.append(ImportIssue(name, "not an entities sheet (Label, Type...) nor a relationships sheet (From, To, Type, Source...)", row=1))
+                    return result
+                if kind in sheets:
+                    result.issues.append(ImportIssue(name, f"two {kind} sheets given ({sheets[kind][0]} and {name})"))
+                    return result
+                sheets[kind] = (name, data)
+            g, issues, origin, columns = csv_to_graph(sheets.get("entities"), sheets.get("relationships"), kg)
+            result.issues.extend(issues)
+        else:
+            if len(others) > 1:
+                result.issues.append(ImportIssue(others[1][0], "give one RDF file at a time"))
+                return result
+            g = parse_rdf_upload(*others[0])
+    except DataLoadError as err:
+        result.issues.append(ImportIssue(err.file, err.reason, line=err.line, column=err.column))
+        return result
+    result.triples = g
+    result.entities = len({s for s in g.subjects(RDF.type) if (s, URIRef(AG + "subject"), None) not in g and (s, RDF.type, URIRef(AG + "Source")) not in g})
+    result.statements = len(set(g.subjects(URIRef(AG + "subject"))))
+    if len(g) == 0 and result.ok:
+        result.issues.append(ImportIssue(result.files[0], "the upload holds no triples"))
+    if not result.ok:
+        return result
+    if shapes is None and not paths.shapes_file().exists():
+        result.issues.append(ImportIssue(result.files[0], "no shapes file to validate against; the data was only checked for syntax", severity="warning"))
+        return result
+    result.issues.extend(validate_upload(g, kg, shapes=shapes, origin=origin, columns=columns, file=result.files[0]))
+    result.validated = True
+    return result
+
+
+def merge_import(kg: KnowledgeGraph, result: ImportResult) -> KnowledgeGraph:
+    """A new graph holding ``kg`` and the upload (``kg`` itself is not changed).
+
+    Raises :class:`~graph.errors.ValidationFailed` if the upload has errors.
+    """
+    from oxrdflib._converter import to_ox
+
+    from graph import load
+
+    result.raise_for_errors()
+    new = new_store(kg.backend if kg.backend in ("oxigraph", "memory") else None)
+    if kg.ox is not None:
+        load.add_quads(new, kg.ox.quads_for_pattern(None, None, None, None))
+    else:
+        load.add_quads(
+            new,
+            (ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in kg.graph),  # type: ignore[arg-type]
+        )
+    load.add_quads(
+        new,
+        [ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in result.triples],  # type: ignore[arg-type]
+    )
+    load.apply_rules(new)
+    new.files = [*kg.files, *result.files]
+    new.options = dict(kg.options)
+    return new
+
+
+def import_files(
+    paths_: Iterable[str | Path], kg: KnowledgeGraph | None = None, *, shapes: Path | None = None
+) -> ImportResult:
+    """:func:`check_import` for files on disk."""
+    files = []
+    for p in paths_:
+        path = Path(p)
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as err:
+            raise DataLoadError(str(path), err.strerror or str(err)) from err
+    return check_import(files, kg, shapes=shapes)
+
+
+__all__ = [
+    "ImportIssue",
+    "ImportResult",
+    "check_import",
+    "csv_to_graph",
+    "import_files",
+    "merge_import",
+    "parse_rdf_upload",
+    "validate_upload",
+]

@@ -1,0 +1,119 @@
+"""Find entities by label or alias ("Korea" finds the Republic of Korea, "DIANA" the accelerator).
+
+Matching ignores case and accents. Exact matches come first, then names that start with
+the text, then names with a word that starts with it, then names that merely contain it;
+the entity's own local name (``CAN`` for ``agr:CAN``) counts as an exact alias.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from rdflib import URIRef
+
+from graph import paths
+from graph.results import short_name
+from graph.sparql import run_query
+from graph.store import KnowledgeGraph
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entity found: its IRI, preferred label, the name that matched and how well."""
+
+    iri: URIRef
+    label: str
+    matched: str
+    kind: str
+    type: str
+    score: int
+
+    @property
+    def short(self) -> str:
+        return short_name(self.iri)
+
+
+@dataclass(frozen=True)
+class _Name:
+    iri: URIRef
+    name: str
+    folded: str
+    kind: str
+    type: str
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used for matching.
+
+    >>> fold("Türkiye")
+    'turkiye'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+class SearchIndex:
+    """The labels and aliases of every named entity, ready to search.
+
+    >>> from graph.store import open_graph
+    >>> idx = SearchIndex(open_graph())
+    >>> idx.search("Canada")[0].short
+    'agr:CAN'
+    """
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        rows = run_query(kg, paths.queries_dir() / "entity-names.rq").rows
+        self._names: list[_Name] = []
+        self._labels: dict[URIRef, str] = {}
+        for e, name, kind, typ in rows:
+            if not isinstance(e, URIRef) or name is None:
+                continue
+            type_name = short_name(typ).split(":", 1)[-1] if typ is not None else "Entity"
+            self._names.append(_Name(e, str(name), fold(str(name)), str(kind), type_name))
+            if str(kind) == "label":
+                self._labels.setdefault(e, str(name))
+        for first in list({n.iri: n for n in self._names}.values()):
+            local = short_name(first.iri).split(":", 1)[-1]
+            self._names.append(_Name(first.iri, local, fold(local), "id", first.type))
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def label(self, iri: URIRef) -> str:
+        return self._labels.get(iri, short_name(iri))
+
+    def search(self, text: str, limit: int = 20) -> list[Match]:
+        """The best matches for ``text``, one per entity, best first."""
+        q = fold(text)
+        if not q:
+            return []
+        best: dict[URIRef, Match] = {}
+        for n in self._names:
+            score = _score(q, n.folded)
+            if score is None:
+                continue
+            if n.kind == "alias" or n.kind == "id":
+                score += 1  # a label beats an alias of the same quality
+            old = best.get(n.iri)
+            if old is None or score < old.score:
+                best[n.iri] = Match(n.iri, self.label(n.iri), n.name, n.kind, n.type, score)
+        ranked = sorted(best.values(), key=lambda m: (m.score, len(m.label), m.label.casefold()))
+        return ranked[:limit]
+
+
+def _score(q: str, name: str) -> int | None:
+    if name == q:
+        return 0
+    if name.startswith(q):
+        return 10
+    if any(w.startswith(q) for w in name.replace("-", " ").replace("(", " ").split()):
+        return 20
+    if q in name:
+        return 30
+    return None
+
+
+def search_entities(kg: KnowledgeGraph, text: str, limit: int = 20) -> list[Match]:
+    """Search labels and aliases (builds the index each call: keep a :class:`SearchIndex` for speed)."""
+    return SearchIndex(kg).search(text, limit)

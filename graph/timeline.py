@@ -1,0 +1,105 @@
+"""Dated events for the timeline: accessions and other relationship starts and ends, summits,
+agreements, contracts and cohorts, each linked to the entities it concerns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib.term import Node
+
+from graph import paths
+from graph.results import short_name
+from graph.sparql import run_query
+from graph.store import KnowledgeGraph
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened on a date."""
+
+    date: dt.date
+    end: dt.date | None
+    category: str
+    title: str
+    item: str
+    entities: tuple[tuple[str, str], ...]  # (IRI, label)
+    relation: str = ""
+    credibility: int | None = None
+
+
+def _date(node: Node | None) -> dt.date | None:
+    if node is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(node)[:10])
+    except ValueError:
+        return None
+
+
+def _local(node: Node | None) -> str:
+    return "" if node is None else short_name(node).split(":", 1)[-1]
+
+
+def timeline_events(kg: KnowledgeGraph) -> list[Event]:
+    """Every dated item in date order.
+
+    A relationship statement gives one event at its start (category: the statement's class,
+    e.g. ``Membership``; its title says who did what with whom). A dated entity (a summit, an
+    agreement, a contract, a cohort) gives one event per date it carries.
+    """
+    rows = run_query(kg, paths.queries_dir() / "timeline.rq").records()
+    seen: dict[tuple[str, dt.date], Event] = {}
+    for r in rows:
+        day = _date(r["date"])
+        if day is None:
+            continue
+        key = (str(r["item"]), day)
+        category = _local(r["type"]) or ("Relationship" if str(r["kind"]) == "statement" else "Event")
+        if key in seen:
+            # Keep the most specific class name the item has (not a generic parent).
+            if seen[key].category in ("Relationship", "Event", "Statement"):
+                seen[key] = _event(r, day, category)
+            continue
+        seen[key] = _event(r, day, category)
+    return sorted(seen.values(), key=lambda e: (e.date, e.category, e.title))
+
+
+def _event(r: dict[str, Node | None], day: dt.date, category: str) -> Event:
+    if str(r["kind"]) == "statement":
+        s_label = str(r["sLabel"]) if r["sLabel"] is not None else short_name(r["s"])
+        o_label = str(r["oLabel"]) if r["oLabel"] is not None else short_name(r["o"])
+        relation = _local(r["relation"])
+        entities = ((str(r["s"]), s_label), (str(r["o"]), o_label))
+        cred = r["credibility"]
+        return Event(
+            day, _date(r["end"]), category, f"{s_label} {relation} {o_label}", str(r["item"]),
+            entities, relation, int(str(cred)) if cred is not None else None,
+        )  # fmt: skip
+    label = str(r["label"]) if r["label"] is not None else short_name(r["item"])
+    return Event(day, _date(r["end"]), category, label, str(r["item"]), ((str(r["item"]), label),))
+
+
+def filter_events(
+    events: Iterable[Event],
+    *,
+    categories: Iterable[str] = (),
+    entity: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[Event]:
+    """Events of the given categories, concerning ``entity`` (IRI), between two dates."""
+    cats = set(categories)
+    out = []
+    for e in events:
+        if cats and e.category not in cats:
+            continue
+        if entity and all(iri != entity for iri, _ in e.entities):
+            continue
+        if start and e.date < start:
+            continue
+        if end and e.date > end:
+            continue
+        out.append(e)
+    return out

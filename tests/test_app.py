@@ -1,0 +1,275 @@
+"""The explorer's pages under Streamlit's AppTest: every page renders, the main interactions work,
+the URL holds the view, hostile labels stay text.
+
+Most tests run on tests/data/app/explorer.ttl (small, with a label full of HTML and script);
+one smoke test per page runs on the shipped graph.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data" / "app"
+EVIL = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
+TIMEOUT = 60
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the app at the small test graph only (no shipped data)."""
+    monkeypatch.setenv("ALLIANCE_GRAPH_DATA", str(DATA / "explorer.ttl"))
+    monkeypatch.setenv("ALLIANCE_GRAPH_NO_DEFAULT", "1")
+    monkeypatch.delenv("ALLIANCE_GRAPH_STORE", raising=False)
+
+
+def app(**params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at
+
+
+def page(path: str, **params: str) -> AppTest:
+    at = app(**params)
+    at.switch_page(path)
+    return at
+
+
+def plain(text: str) -> str:
+    """Markdown as a reader sees it: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+    parts += [s.value for s in at.subheader] + [t.value for t in at.title]
+    return plain("\n".join(str(p) for p in parts))
+
+
+def frames(at: AppTest) -> list:
+    return [d.value for d in at.dataframe]
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+# --- Explore --------------------------------------------------------------------------
+
+
+def test_explore_draws_the_whole_network(small: None) -> None:
+    at = app().run()
+    no_errors(at)
+    assert "Explore the alliance" in texts(at)
+    assert "10 entities, 12 relationship statements" in texts(at)
+    assert at.get("bidi_component"), "the graph component is on the page"
+
+
+def test_search_by_alias_focuses_the_view_and_writes_the_url(small: None) -> None:
+    at = app().run()
+    at.text_input(key="ex_q").input("Korea").run()
+    no_errors(at)
+    assert at.query_params["focus"] == "agr:KOR"
+    assert "around Republic of Korea" in texts(at)
+    at.text_input(key="ex_q").input("DIANA").run()
+    assert at.query_params["focus"] == "agr:DIANA"
+
+
+def test_expansion_cap_says_how_many_are_not_shown(small: None) -> None:
+    at = app(focus="agr:CAN", cap="1").run()
+    no_errors(at)
+    summary = texts(at)
+    assert "more not shown" in summary
+    more = [b for b in at.button if b.label.startswith("Show ") and "more around" in b.label]
+    assert more, "a button lifts the cap"
+    more[0].click().run()
+    assert "more" in at.query_params
+
+
+def test_shared_link_restores_every_control(small: None) -> None:
+    at = app(focus="agr:CAN", hops="2", cap="10", date="2020-01-01", grade="2", rels="memberOf,partnerOf",
+             colour="community", size="pagerank").run()  # fmt: skip
+    no_errors(at)
+    assert at.session_state["ex_focus"] == "agr:CAN"
+    assert at.slider(key="ex_hops").value == 2
+    assert at.number_input(key="ex_cap").value == 10
+    assert at.checkbox(key="ex_use_date").value is True
+    assert str(at.date_input(key="ex_date").value) == "2020-01-01"
+    assert at.select_slider(key="ex_grade").value == 2
+    assert at.multiselect(key="ex_rels").value == ["memberOf", "partnerOf"]
+    assert at.radio(key="ex_colour").value == "community"
+    assert at.selectbox(key="ex_size").value == "pagerank"
+    # The URL is written back unchanged.
+    assert at.query_params["date"] == "2020-01-01"
+    assert at.query_params["rels"] == "memberOf,partnerOf"
+
+
+def test_date_filter_shows_the_alliance_as_it_stood(small: None) -> None:
+    at = app(focus="agr:NATO", date="2020-01-01").run()
+    no_errors(at)
+    # Click on the Finland–NATO line (what the component sends back), then read the statements.
+    fin, nato = "https://w3id.org/alliance-graph/id/FIN", "https://w3id.org/alliance-graph/id/NATO"
+    at.session_state["ex_edge"] = f"{fin} {nato}"
+    at.run()
+    panel = texts(at)
+    assert "partner of" in panel
+    assert "member of" not in panel, "no Finnish membership in 2020"
+    assert "1994-05-09" in panel and "NATO member countries page" in panel
+    at.checkbox(key="ex_use_date").uncheck().run()
+    assert "date" not in at.query_params
+
+
+def test_filters_by_type_grade_and_source(small: None) -> None:
+    at = app().run()
+    at.multiselect(key="ex_types").select("Company").select("State").run()
+    no_errors(at)
+    assert at.query_params["types"] == "Company,State"
+    at.checkbox(key="ex_use_grade").check().run()
+    at.select_slider(key="ex_grade").set_value(1).run()
+    assert at.query_params["grade"] == "1"
+    at.multiselect(key="ex_src").select("agr:src-blog").run()
+    assert at.query_params["src"] == "agr:src-blog"
+    no_errors(at)
+
+
+def test_export_buttons_and_construct_query(small: None) -> None:
+    at = app(focus="agr:CAN").run()
+    labels = {b.label for b in at.get("download_button")}
+    assert {"HTML (offline)", "GraphML", "GEXF (Gephi)", "CSV nodes + edges", "CONSTRUCT query"} <= labels
+    codes = [c.value for c in at.code]
+    assert any(c.startswith("# The statements of an Alliance Graph explorer view") for c in codes)
+    assert any("focus=agr:CAN" in c for c in codes), "the share link holds the view"
+
+
+def test_hostile_label_is_text_in_the_statements_panel(small: None) -> None:
+    at = app(focus="agr:CAN").run()
+    evil, can = "https://w3id.org/alliance-graph/id/EVIL", "https://w3id.org/alliance-graph/id/CAN"
+    at.session_state["ex_edge"] = f"{evil} {can}"
+    at.run()
+    no_errors(at)
+    md = "\n".join(m.value for m in at.markdown)
+    assert "<img" not in md and "<script" not in md, "raw HTML never reaches markdown"
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in md, "the label is shown escaped, as text"
+    # The javascript: URL of a source is never a link.
+    assert "javascript:" not in md.replace("javascript\\:", "")
+
+
+# --- Entity profile -------------------------------------------------------------------
+
+
+def test_profile_by_short_or_full_iri(small: None) -> None:
+    for entity in ("agr:CAN", "https://w3id.org/alliance-graph/id/CAN", "CAN"):
+        at = page("app_pages/profile.py", entity=entity).run()
+        no_errors(at)
+        assert at.header[0].value == "Canada"
+        tables = frames(at)
+        assert any("NATO" in set(t["with"]) for t in tables if "with" in t), "membership listed"
+        text = texts(at)
+        assert "member of →" in text and "NATO member countries page" in text
+
+
+def test_profile_groups_statements_with_dates_grades_sources(small: None) -> None:
+    at = page("app_pages/profile.py", entity="agr:FIN").run()
+    no_errors(at)
+    import pandas as pd
+
+    rel = pd.concat([t for t in frames(at) if "with" in t.columns])
+    rows = rel.to_dict("records")
+    member = next(r for r in rows if r["from"] == "2023-04-04")
+    assert member["credibility"] == 1 and "NATO member countries page (A)" in member["sources"]
+    assert member["source link"].startswith("https://www.nato.int/")
+    assert "Lockheed Martin" in set(rel["with"])
+
+
+def test_profile_of_hostile_entity_shows_text(small: None) -> None:
+    at = page("app_pages/profile.py", entity="agr:EVIL").run()
+    no_errors(at)
+    assert "<img" not in at.header[0].value
+    assert "onerror=alert" in at.header[0].value
+    tables = frames(at)
+    assert any(t.get("with") is not None and "Canada" in set(t["with"]) for t in tables)
+    md = "\n".join(m.value for m in at.markdown)
+    assert "<b>" not in md and "javascript:" not in md.replace("javascript\\:", "")
+
+
+def test_profile_search_and_unknown_entity(small: None) -> None:
+    at = page("app_pages/profile.py").run()
+    no_errors(at)
+    assert any("Choose an entity" in i.value for i in at.info)
+    at.text_input(key="pr_q").input("Sweden").run()
+    target = next(b for b in at.button if b.label.startswith("Sweden"))
+    target.click().run()
+    assert at.query_params["entity"] == "agr:SWE"
+    assert at.header[0].value == "Sweden"
+    at = page("app_pages/profile.py", entity="agr:NOPE").run()
+    assert any("Nothing is known" in w.value for w in at.warning)
+
+
+# --- Other pages ----------------------------------------------------------------------
+
+
+def test_timeline_page_filters(small: None) -> None:
+    at = page("app_pages/timeline.py").run()
+    no_errors(at)
+    assert "13 of 13 dated events" in texts(at)
+    at.multiselect(key="tl_cats").select("Membership").run()
+    assert "4 of 13 dated events" in texts(at)
+    table = frames(at)[0]
+    assert list(table["event"])[-1] == "Sweden memberOf NATO"
+
+
+def test_sources_page_tabs(small: None) -> None:
+    at = page("app_pages/sources.py").run()
+    no_errors(at)
+    sources = frames(at)[0]
+    assert list(sources["reliability"])[0] == "A"
+    assert sources["link"].isna().sum() >= 1, "a javascript: address is not a link"
+    at.selectbox(key="sd_source").set_value("https://w3id.org/alliance-graph/id/src-blog").run()
+    resting = frames(at)[1]
+    assert "Sweden joined NATO in 2023." in set(resting["text"])
+    text = texts(at)
+    assert "Sweden joined NATO in 2023." in text and "Sweden memberOf NATO from 2024-03-07" in text
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Turtle", "GraphML (network)", "GEXF (Gephi)", "CSV nodes + edges (zip)"} <= labels
+
+
+def test_sources_page_upload_rejects_bad_rows_and_changes_nothing(small: None) -> None:
+    at = page("app_pages/sources.py").run()
+    up = at.file_uploader(key="sd_upload")
+    up.upload("entities.csv", (DATA / "entities.csv").read_bytes(), "text/csv")
+    up.upload("relationships.csv", (DATA / "relationships.csv").read_bytes(), "text/csv").run()
+    at.button(key="sd_import").click().run()
+    errors = [plain(e.value) for e in at.error]
+    assert any("entities.csv, row 3, field 'Type'" in e and "Sttae" in e for e in errors), errors
+    assert any("relationships.csv, row 4, field 'From'" in e for e in errors), errors
+    assert "imported" not in at.session_state
+
+
+def test_analytics_page(small: None) -> None:
+    at = page("app_pages/analytics.py").run()
+    no_errors(at)
+    ranking = frames(at)[0]
+    assert list(ranking["entity"])[0] == "NATO"
+
+
+def test_sparql_page_is_registered(small: None) -> None:
+    at = page("app_pages/sparql.py").run()
+    assert not at.exception
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["app_pages/explore.py", "app_pages/profile.py", "app_pages/analytics.py", "app_pages/timeline.py",
+     "app_pages/sources.py"],
+)  # fmt: skip
+def test_every_page_on_the_shipped_graph(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ALLIANCE_GRAPH_DATA", raising=False)
+    monkeypatch.delenv("ALLIANCE_GRAPH_NO_DEFAULT", raising=False)
+    at = page(path, focus="agr:CAN", entity="agr:CAN").run()
+    no_errors(at)
