@@ -1062,9 +1062,8 @@ def with_analytics(kg: Any, analysis: Analysis, *, as_of: dt.date | None = None)
     the dataset. SPARQL then finds the results with
     ``GRAPH <https://w3id.org/alliance-graph/graph/analytics> { ?actor ag:betweenness ?b }``.
     """
-    from oxrdflib._converter import from_ox
-
     from graph.store import KnowledgeGraph, new_store
+    from graph.terms import from_ox
 
     quads = analytics_quads(analysis, as_of=as_of)
     new: KnowledgeGraph = new_store(kg.backend)

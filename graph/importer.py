@@ -384,9 +384,8 @@ def csv_to_graph(
 
 def parse_rdf_upload(name: str, data: bytes) -> Graph:
     """Parse an uploaded RDF file (format from its extension) with Oxigraph's parser."""
-    from oxrdflib._converter import from_ox
-
     from graph.load import rdf_format
+    from graph.terms import from_ox
 
     fmt = rdf_format(Path(name))
     try:

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
-from oxrdflib._converter import from_ox
 from rdflib import URIRef
 
 from graph import paths
 from graph.errors import DataLoadError
 from graph.store import KnowledgeGraph
+from graph.terms import from_ox
 
 #: File extensions the loader understands, with the parser each one uses.
 RDF_FORMATS: dict[str, ox.RdfFormat] = {

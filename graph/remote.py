@@ -30,7 +30,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyoxigraph as ox
-from oxrdflib._converter import from_ox
 from rdflib import Dataset
 from rdflib.term import Identifier, Node
 
@@ -46,6 +45,7 @@ from graph.sparql import (
     term_from_ox,
 )
 from graph.store import KnowledgeGraph, register_store
+from graph.terms import from_ox
 
 USER_AGENT = "alliance-graph (SPARQL 1.1 client)"
 SELECT_ACCEPT = (

@@ -57,7 +57,8 @@ def data_graph(kg: KnowledgeGraph) -> Graph:
     if kg.ox is None:
         return kg.graph
     import pyoxigraph as ox
-    from oxrdflib._converter import from_ox
+
+    from graph.terms import from_ox
 
     g = Graph()
     for q in kg.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()):

@@ -29,12 +29,13 @@ def test_unknown_store_is_a_clear_error() -> None:
         open_graph("nosuch")
 
 
-@pytest.mark.parametrize("store", ["oxigraph", "memory"])
-def test_both_stores_load_the_same_triples(store: str) -> None:
-    kg = open_graph(store, [DATA / "mini.ttl"], include_default=False)
-    assert kg.backend == store
-    assert count(kg) == 23
-    assert kg.count_triples() == 23
+def test_both_stores_load_the_same_triples() -> None:
+    graphs = {s: open_graph(s, [DATA / "mini.ttl"], include_default=False) for s in ("oxigraph", "memory")}
+    assert {s: kg.backend for s, kg in graphs.items()} == {"oxigraph": "oxigraph", "memory": "memory"}
+    counts = {s: count(kg) for s, kg in graphs.items()}
+    # 23 triples in the file, plus what the rules derive from them, the same on both stores
+    assert counts["oxigraph"] == counts["memory"] > 23
+    assert graphs["oxigraph"].count_triples() == counts["oxigraph"]
 
 
 def test_shipped_files_exist_and_ship_with_the_package() -> None:

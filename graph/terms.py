@@ -1,0 +1,33 @@
+"""Convert Oxigraph terms to rdflib terms.
+
+oxrdflib's converter gives every simple literal the datatype ``xsd:string``. RDF 1.1
+says ``"A"`` and ``"A"^^xsd:string`` are the same term, but rdflib compares them as
+different, so shapes (``sh:in ("A" ...)``), result comparisons and the Memory store
+would disagree with data parsed by rdflib. Here a simple literal stays simple.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Node | None:
+    """An rdflib term for an Oxigraph one (``None`` stays ``None``)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise ValueError(f"unexpected Oxigraph term: {term!r}")
