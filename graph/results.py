@@ -206,3 +206,65 @@ def serialize_result(result: QueryResult, fmt: str) -> str:
             f"use one of {', '.join(TABLE_FORMATS)}"
         )
     return writers[fmt](result)
+
+
+# --- shapes for the app ------------------------------------------------------------------
+
+PROFILE_PAGE = "./profile"
+
+
+def profile_link(node: Node | None, page: str = PROFILE_PAGE) -> str | None:
+    """The link to an entity's profile page (``./profile?entity=agr:CAN``), or ``None`` for non-IRIs.
+
+    >>> profile_link(URIRef("https://w3id.org/alliance-graph/id/CAN"))
+    './profile?entity=agr:CAN'
+    """
+    if not isinstance(node, URIRef):
+        return None
+    from urllib.parse import quote
+
+    return f"{page}?entity={quote(short_name(node), safe=':/#')}"
+
+
+def table_columns(result: QueryResult) -> tuple[list[dict[str, str]], set[str]]:
+    """Rows for a table widget, and the columns whose every value is an IRI (shown as links).
+
+    IRI cells of link columns hold the profile link; the others hold short names.
+    """
+    link_cols = {
+        v
+        for i, v in enumerate(result.vars)
+        if any(row[i] is not None for row in result.rows)
+        and all(row[i] is None or isinstance(row[i], URIRef) for row in result.rows)
+    }
+    rows = []
+    for row in result.rows:
+        rec: dict[str, str] = {}
+        for v, t in zip(result.vars, row, strict=True):
+            rec[v] = (profile_link(t) or "") if v in link_cols else short_name(t)
+        rows.append(rec)
+    return rows, link_cols
+
+
+def graph_to_network(g: object, max_nodes: int = 2000) -> object:
+    """A networkx MultiDiGraph of a CONSTRUCT result: resources and literals as nodes, triples as edges."""
+    import networkx as nx
+    from rdflib import Graph
+
+    assert isinstance(g, Graph)
+    out = nx.MultiDiGraph()
+    for s, p, o in g:
+        if out.number_of_nodes() >= max_nodes:
+            break
+        for n in (s, o):
+            if n not in out:
+                literal = isinstance(n, Literal)
+                out.add_node(
+                    n,
+                    label=short_name(n)[:60],
+                    title=short_name(n),
+                    shape="box" if literal else "dot",
+                    color="#d9d9d9" if literal else "#4c78a8",
+                )
+        out.add_edge(s, o, label=short_name(p), title=short_name(p))
+    return out

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph as ox
-from oxrdflib._converter import from_ox
 from rdflib import Graph
 from rdflib import Literal as RDFLiteral
 from rdflib.term import Identifier, Node, URIRef, Variable
@@ -35,6 +34,7 @@ from graph import paths
 from graph.errors import ConfigError, QueryError, QueryRefused, QuerySyntaxError
 from graph.limits import UNLIMITED, QueryLimits, run_isolated
 from graph.store import KnowledgeGraph
+from graph.terms import from_ox
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -283,10 +283,28 @@ def inject_values(text: str, terms: Mapping[str, Identifier]) -> str:
     """Put a VALUES block at the start of the outer WHERE group (binds before evaluation)."""
     if not terms:
         return text
+    first_brace: int | None = None
+    after_where: int | None = None
+    depth = 0
+    seen_where = False
     for m in _TOKEN.finditer(text):
-        if m.group("other") == "{":
-            return text[: m.end()] + " " + _values_block(terms) + text[m.end() :]
-    raise QuerySyntaxError("the query has no WHERE group")
+        other, word = m.group("other"), (m.group("word") or "").upper()
+        if word == "WHERE" and depth == 0:
+            seen_where = True
+        elif other == "{":
+            if first_brace is None:
+                first_brace = m.end()
+            if seen_where and after_where is None:
+                after_where = m.end()
+                break
+            depth += 1
+        elif other == "}":
+            depth -= 1
+    # The group after WHERE (a CONSTRUCT template comes before it), else the first group.
+    at = after_where if after_where is not None else first_brace
+    if at is None:
+        raise QuerySyntaxError("the query has no WHERE group")
+    return text[:at] + " " + _values_block(terms) + text[at:]
 
 
 def declare_prefixes(text: str, prefixes: Mapping[str, str] = STANDARD_PREFIXES) -> str:
