@@ -83,10 +83,23 @@ def _csv_cell(node: Node | None) -> str:
     return str(node)
 
 
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def _tsv_cell(node: Node | None) -> str:
+    """A term as N-Triples-style text on one line (as the SPARQL TSV format requires)."""
     if node is None:
         return ""
-    return node.n3()
+    if isinstance(node, Literal):
+        body = '"' + str(node).translate(_NT_ESCAPES) + '"'
+        if node.language:
+            return f"{body}@{node.language}"
+        if node.datatype:
+            return f"{body}^^<{node.datatype}>"
+        return body
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return f"<{node}>"
 
 
 def safe_spreadsheet_cell(value: str) -> str:
