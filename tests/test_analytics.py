@@ -94,6 +94,10 @@ def test_igraph_matches_networkx_where_exact() -> None:
         a, b = fn(g, backend="networkx"), fn(g, backend="igraph")
         assert max(abs(a[n] - b[n]) for n in g) < 1e-3, fn.__name__
     assert an.communities(g, seed=2, backend="igraph") == an.communities(g, seed=2, backend="igraph")
+    assert an.core_number(g, backend="igraph") == an.core_number(g, backend="networkx")
+    assert an.articulation_points(g, backend="igraph") == an.articulation_points(g, backend="networkx")
+    as_sets = lambda bs: {frozenset(b) for b in bs}  # noqa: E731
+    assert as_sets(an.bridges(g, backend="igraph")) == as_sets(an.bridges(g, backend="networkx"))
 
 
 def test_pagerank_without_scipy_matches() -> None:
