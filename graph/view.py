@@ -55,6 +55,11 @@ def to_iri(value: str) -> URIRef:
     return URIRef(STANDARD_PREFIXES["agr"] + v)
 
 
+def _valid_iri(iri: str) -> bool:
+    """No character an IRI may not hold (a link's focus that is not an IRI is ignored)."""
+    return not any(c in '<>"{}|^`\\' or ord(c) <= 0x20 for c in iri)
+
+
 @dataclass(frozen=True)
 class ViewState:
     """Everything that defines an explorer view (all of it goes into the URL)."""
@@ -106,8 +111,9 @@ class ViewState:
             return v.strip() if isinstance(v, str) and v.strip() else None
 
         kw: dict[str, Any] = {}
-        if focus := get("focus"):
-            kw["focus"] = focus
+        if (focus := get("focus")) and _valid_iri(str(to_iri(focus))):
+            # kept in the short form the URL writes, so that a link round-trips exactly
+            kw["focus"] = short_name(to_iri(focus))
         for key, lo, hi in (("hops", 0, MAX_HOPS), ("cap", 1, 10_000), ("grade", 1, 6)):
             raw = get(key)
             if raw is not None and raw.isdigit() and lo <= int(raw) <= hi:
