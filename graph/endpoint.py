@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -179,6 +181,20 @@ def _text(status: int, message: str) -> Answer:
     return Answer(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8")
 
 
+#: How long a query may wait for a free slot before the server answers 503 (seconds).
+QUEUE_WAIT_S = float(os.environ.get("ALLIANCE_GRAPH_QUEUE_WAIT", "60"))
+
+
+class ServerBusy(AllianceGraphError):
+    """Every query slot stayed taken for longer than the queue wait."""
+
+
+class _Server(ThreadingHTTPServer):
+    # a deep accept backlog: dozens of clients connecting at once are queued, not reset
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class SparqlService:
     """What the HTTP handler calls: answers queries and describes the dataset."""
 
@@ -220,18 +236,24 @@ class SparqlService:
             form = check_query(text, self.limits)
             kind = "graph" if form in {"CONSTRUCT", "DESCRIBE"} else "select"
             fmt = negotiate(kind, accept, explicit_format)
-            wait = self.limits.timeout_s or None
-            if not self._slots.acquire(timeout=wait):
-                raise QueryTimeout("the server is busy with other queries; try again shortly")
+            # Queries beyond max_concurrent wait their turn (a queue, not a failure); the
+            # time limit applies to running, not to waiting.
+            if not self._slots.acquire(timeout=QUEUE_WAIT_S):
+                raise ServerBusy("the server is busy with other queries; try again shortly")
+            started = time.perf_counter()
             try:
                 result = run_query_to(self.kg, text, fmt, limits=self.limits)
+            except QueryTimeout as err:
+                ran = f"{(time.perf_counter() - started) * 1000:.1f}"
+                answer = _text(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
+                return Answer(answer.status, answer.body, answer.media_type, {"X-Query-Time-Ms": ran})
             finally:
                 self._slots.release()
         except QuerySyntaxError as err:
             return _text(HTTPStatus.BAD_REQUEST, str(err))
         except QueryRefused as err:
             return _text(HTTPStatus.FORBIDDEN, str(err))
-        except QueryTimeout as err:
+        except (QueryTimeout, ServerBusy) as err:
             return _text(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
         except ConfigError as err:
             return _text(HTTPStatus.NOT_ACCEPTABLE, str(err))
@@ -579,7 +601,7 @@ def make_server(
     service = SparqlService(kg, limits=limits, cors=cors, max_concurrent=max_concurrent)
     handler = type("SparqlHandler", (_Handler,), {"service": service, "quiet": quiet})
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = _Server((host, port), handler)
     except OSError as err:
         raise ConfigError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
     server.daemon_threads = True

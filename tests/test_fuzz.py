@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +21,10 @@ from graph.importer import check_import
 from graph.sparql import parse_term, run_query
 from graph.view import ViewState
 
+#: Examples per property; the long run (bench/fuzz.py) raises it with FUZZ_EXAMPLES.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 # Cells that look like what people paste: text, dates, numbers, formulas, markup, junk.
