@@ -17,6 +17,7 @@ text.
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
 import time
@@ -198,6 +199,15 @@ def _check_words(text: str, limits: QueryLimits) -> str | None:
     return form
 
 
+#: Largest query text accepted, in bytes (``ALLIANCE_GRAPH_QUERY_MAX_BYTES``; 0 = no limit).
+DEFAULT_MAX_QUERY_BYTES = 256 * 1024
+
+
+def max_query_bytes() -> int:
+    raw = os.environ.get("ALLIANCE_GRAPH_QUERY_MAX_BYTES", "").strip()
+    return int(raw) if raw.isdigit() else DEFAULT_MAX_QUERY_BYTES
+
+
 def check_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str:
     """Refuse what the safety rules forbid; return the query form (SELECT, ASK, ...).
 
@@ -208,6 +218,13 @@ def check_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str:
     ...
     graph.errors.QueryRefused: SPARQL updates are not allowed: this graph is read-only (found DROP)
     """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    limit = max_query_bytes()
+    if limit and size > limit:
+        raise QueryRefused(
+            f"the query is {size:,} bytes, over the limit of {limit:,} bytes "
+            "(set ALLIANCE_GRAPH_QUERY_MAX_BYTES to change it)"
+        )
     form = _check_words(text, limits)
     expanded = expand_unicode_escapes(text)
     if expanded != text:
