@@ -16,7 +16,14 @@ from app_pages.common import current_graph
 from graph import paths
 from graph.errors import AllianceGraphError, QuerySyntaxError
 from graph.render import render_html
-from graph.results import EXTENSIONS, MEDIA_TYPES, graph_to_network, serialize_result, table_columns
+from graph.results import (
+    EXTENSIONS,
+    MEDIA_TYPES,
+    graph_to_network,
+    serialize_result,
+    table_columns,
+    to_csv,
+)
 from graph.sparql import STANDARD_PREFIXES, QueryResult, list_saved_queries, run_query
 
 DEFAULT_QUERY = """# Which states are members of NATO, and since when?
@@ -91,7 +98,8 @@ def _downloads(result: QueryResult) -> None:
     formats = ["ttl", "nt", "jsonld"] if result.kind == "graph" else ["csv", "tsv", "json"]
     cols = st.columns(len(formats))
     for col, fmt in zip(cols, formats, strict=True):
-        data = serialize_result(result, fmt)
+        # a CSV opened in a spreadsheet must not run formulas hidden in the data
+        data = to_csv(result, safe=True) if fmt == "csv" else serialize_result(result, fmt)
         col.download_button(
             f"Download {fmt.upper()}",
             data=data.encode("utf-8"),
