@@ -572,6 +572,14 @@ def import_files(
     for p in paths_:
         path = Path(p)
         try:
+            size = path.stat().st_size
+            if size > MAX_UPLOAD_BYTES:
+                # refused before reading: a huge file never sits in memory
+                raise DataLoadError(
+                    str(path),
+                    f"file is {size / 1024 / 1024:.0f} MB, over the import limit of "
+                    f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB (load large data with --data instead)",
+                )
             files.append((path.name, path.read_bytes()))
         except OSError as err:
             raise DataLoadError(str(path), err.strerror or str(err)) from err

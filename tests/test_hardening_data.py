@@ -135,3 +135,17 @@ def test_owl_imports_is_not_followed(tmp_path: Path, listener) -> None:
 
     validate_graph(kg)
     assert listener.received == []
+
+
+def test_a_200_mb_file_gets_one_clear_error_everywhere(tmp_path: Path, capsys) -> None:
+    big = tmp_path / "huge.ttl"
+    with big.open("wb") as fh:  # sparse: 200 MB on paper, instant to make
+        fh.truncate(200 * 1024 * 1024)
+    # import: refused on size before reading
+    assert main(["import", str(big)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "huge.ttl: file is 200 MB, over the import limit" in err[0]
+    # --data: read, and refused for what it holds (NUL bytes are not Turtle), naming the line
+    assert main(["query", "ASK { ?s ?p ?o }", "--data", str(big)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "huge.ttl, line 1" in err[0]
