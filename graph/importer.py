@@ -24,6 +24,7 @@ Relationships
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import unicodedata
@@ -67,6 +68,7 @@ class ImportIssue:
     line: int | None = None
     column: int | None = None
     severity: str = "error"
+    node: Node | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         where = self.file
@@ -400,6 +402,32 @@ def parse_rdf_upload(name: str, data: bytes) -> Graph:
     return g
 
 
+def subject_lines(data: bytes, g: Graph) -> dict[Node, int]:
+    """The line on which each subject of an RDF text first starts a description.
+
+    Looks for the subject written in full (``<iri>``) or with a prefix the text declares;
+    subjects not found (blank nodes, JSON-LD) are simply absent.
+    """
+    text = data.decode("utf-8", "replace")
+    prefixes = dict(re.findall(r"(?im)^\s*@?prefix\s+([\w-]*):\s*<([^>]*)>", text))
+    starts: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        token = raw.strip().split(maxsplit=1)[0] if raw.strip() else ""
+        if token and token not in starts:
+            starts[token] = number
+    out: dict[Node, int] = {}
+    for subject in set(g.subjects()):
+        if not isinstance(subject, URIRef):
+            continue
+        iri = str(subject)
+        forms = [f"<{iri}>"]
+        forms += [f"{p}:{iri[len(ns):]}" for p, ns in prefixes.items() if iri.startswith(ns)]
+        found = [starts[f] for f in forms if f in starts]
+        if found:
+            out[subject] = min(found)
+    return out
+
+
 # --- validating ------------------------------------------------------------------------
 
 
@@ -423,16 +451,60 @@ def _context(kg: KnowledgeGraph | None, g: Graph) -> Graph:
     if onto_graph is not None:
         for t in onto_graph:
             ctx.add(t)
-    mentioned = {o for o in g.objects() if isinstance(o, URIRef)} - set(g.subjects())
+    # what the graph already says of everything the upload names, its own subjects included:
+    # an upload that gives agr:CAN a second, different label then fails the label shape
+    mentioned = {o for o in g.objects() if isinstance(o, URIRef)} | {
+        s for s in g.subjects() if isinstance(s, URIRef)
+    }
     if mentioned:
         values = " ".join(URIRef(str(m)).n3() for m in mentioned)
-        q = f"""CONSTRUCT {{ ?e a ?t . ?e <{RDFS.label}> ?l }} WHERE {{
-          VALUES ?e {{ {values} }} {{ ?e a ?t }} UNION {{ ?e <{RDFS.label}> ?l }} }}"""
+        q = f"""CONSTRUCT {{ ?e ?p ?o }} WHERE {{ VALUES ?e {{ {values} }} ?e ?p ?o }}"""
         ctx_graph = run_query(kg, q).graph
         if ctx_graph is not None:
             for t in ctx_graph:
                 ctx.add(t)
     return ctx
+
+
+def _in_graph(kg: KnowledgeGraph, node: Node | None) -> bool:
+    from graph.sparql import run_query
+
+    return node is not None and bool(run_query(kg, "ASK { ?e ?p ?o }", {"e": node}).boolean)
+
+
+def label_conflicts(
+    g: Graph,
+    kg: KnowledgeGraph | None,
+    *,
+    file: str,
+    origin: Mapping[Node, tuple[str, int]] | None = None,
+    columns: Mapping[Node, str] | None = None,
+    lines: Mapping[Node, int] | None = None,
+) -> list[ImportIssue]:
+    """An upload that gives an entity a label other than the one it has (in the graph or
+    elsewhere in the upload): the same identifier cannot name two different things."""
+    from graph.sparql import run_query
+
+    issues: list[ImportIssue] = []
+    for subject in sorted({s for s in g.subjects(RDFS.label) if isinstance(s, URIRef)}, key=str):
+        given = sorted({str(o) for o in g.objects(subject, RDFS.label)})
+        existing: list[str] = []
+        if kg is not None:
+            rows = run_query(kg, "SELECT ?l WHERE { ?e rdfs:label ?l }", {"e": subject}).rows
+            existing = sorted({str(r[0]) for r in rows})
+        if (existing and set(given) != set(existing)) or len(given) > 1:
+            had = f"already has the label {existing[0]!r}" if existing else f"is given {len(given)} labels"
+            message = (
+                f"{short_name(subject)} {had}; this upload gives {', '.join(repr(x) for x in given)} "
+                "(one identifier cannot name two things: put another name in skos:altLabel, "
+                "or use a new identifier)"
+            )
+            where = (origin or {}).get(subject)
+            if where is not None:
+                issues.append(ImportIssue(where[0], message, row=where[1], field=(columns or {}).get(RDFS.label, "Label"), node=subject))
+            else:
+                issues.append(ImportIssue(file, message, line=(lines or {}).get(subject), field="rdfs:label", node=subject))
+    return issues
 
 
 def validate_upload(
@@ -443,6 +515,7 @@ def validate_upload(
     origin: Mapping[Node, tuple[str, int]] | None = None,
     columns: Mapping[Node, str] | None = None,
     file: str = "upload",
+    lines: Mapping[Node, int] | None = None,
 ) -> list[ImportIssue]:
     """Run the shapes over the upload (with the ontology and the entities it refers to).
 
@@ -454,10 +527,16 @@ def validate_upload(
     shapes_graph = shapes if isinstance(shapes, Graph) else load_shapes(shapes)
     report = validate_graph(_context(kg, g), shapes_graph)
     own = set(g.subjects())
-    issues = []
+    issues = label_conflicts(g, kg, file=file, origin=origin, columns=columns, lines=lines)
+    seen: set[tuple[object, object, str]] = {(i.node, RDFS.label, "") for i in issues}
     for v in report.violations:
         if v.focus not in own:
             continue
+        if (v.focus, v.path, v.message) in seen or (v.focus, v.path, "") in seen:
+            continue
+        if kg is not None and v.path is not None and (v.focus, v.path, None) not in g and _in_graph(kg, v.focus):
+            continue  # an entity the graph already has is judged only on what the upload adds  # one problem, several constraint components (datatype, min, max)
+        seen.add((v.focus, v.path, v.message))
         severity = "error" if v.severity == "Violation" else "warning"
         where = (origin or {}).get(v.focus) if v.focus is not None else None
         col = (columns or {}).get(v.path) if v.path is not None else None
@@ -467,7 +546,8 @@ def validate_upload(
         else:
             node = short_name(v.focus)  # type: ignore[arg-type]
             prop = f", property {short_name(v.path)}" if v.path is not None else ""  # type: ignore[arg-type]
-            issues.append(ImportIssue(file, f"{node}{prop}: {message}", severity=severity))
+            line = (lines or {}).get(v.focus) if v.focus is not None else None
+            issues.append(ImportIssue(file, f"{node}{prop}: {message}", line=line, severity=severity))
     return issues
 
 
@@ -495,6 +575,7 @@ def check_import(
     others = [(n, d) for n, d in files if (n, d) not in csvs]
     origin: dict[Node, tuple[str, int]] = {}
     columns: dict[Node, str] = {}
+    lines: dict[Node, int] = {}
     try:
         if csvs:
             if others:
@@ -518,6 +599,7 @@ def check_import(
                 result.issues.append(ImportIssue(others[1][0], "give one RDF file at a time"))
                 return result
             g = parse_rdf_upload(*others[0])
+            lines = subject_lines(others[0][1], g)
     except DataLoadError as err:
         result.issues.append(ImportIssue(err.file, err.reason, line=err.line, column=err.column))
         return result
@@ -531,7 +613,9 @@ def check_import(
     if shapes is None and not paths.shapes_file().exists():
         result.issues.append(ImportIssue(result.files[0], "no shapes file to validate against; the data was only checked for syntax", severity="warning"))
         return result
-    result.issues.extend(validate_upload(g, kg, shapes=shapes, origin=origin, columns=columns, file=result.files[0]))
+    result.issues.extend(
+        validate_upload(g, kg, shapes=shapes, origin=origin, columns=columns, file=result.files[0], lines=lines)
+    )
     result.validated = True
     return result
 

@@ -99,8 +99,9 @@ def format_report(report: ValidationReport, short: bool = True) -> str:
     """A readable report: one block per violation (focus node, shape, path, message)."""
     if report.conforms:
         return "The graph conforms to the shapes."
-    lines = [f"The graph does not conform: {len(report.violations)} result(s)."]
-    for v in report.violations:
+    unique = list({(v.focus, v.path, v.message): v for v in report.violations}.values())
+    lines = [f"The graph does not conform: {len(unique)} problem(s)."]
+    for v in unique:
         lines.append(f"- [{v.severity}] {_short(v.focus)}: {v.message}")
         lines.append(f"    shape: {_short(v.shape)}  path: {_short(v.path)}  value: {_short(v.value)}")
     return "\n".join(lines)

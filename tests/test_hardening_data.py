@@ -149,3 +149,66 @@ def test_a_200_mb_file_gets_one_clear_error_everywhere(tmp_path: Path, capsys) -
     assert main(["query", "ASK { ?s ?p ?o }", "--data", str(big)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "huge.ttl, line 1" in err[0]
+
+
+PREFIXES = (
+    "@prefix ag: <https://w3id.org/alliance-graph/ontology#> .\n"
+    "@prefix agr: <https://w3id.org/alliance-graph/id/> .\n"
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+)
+GOOD_STATEMENT = (
+    "agr:st-t a ag:Membership ; ag:subject agr:POL ; ag:object agr:NATO ; ag:relation ag:memberOf ;\n"
+    "  ag:role ag:Member ; ag:startDate \"1999-03-12\"^^xsd:date ; ag:startPrecision ag:DayPrecision ;\n"
+    "  ag:credibility 2 ; ag:status ag:Verified ; prov:wasDerivedFrom agr:src-S5 .\n"
+)
+SEMANTIC = {
+    "wrong-datatype": (GOOD_STATEMENT.replace("ag:credibility 2", 'ag:credibility "high"'), "ag:credibility"),
+    "start-after-end": (
+        GOOD_STATEMENT.replace(
+            'ag:startPrecision ag:DayPrecision ;',
+            'ag:startPrecision ag:DayPrecision ; ag:endDate "1990-01-01"^^xsd:date ; ag:endPrecision ag:DayPrecision ;',
+        ),
+        "ag:startDate",
+    ),
+    "dangling-reference": (GOOD_STATEMENT.replace("ag:subject agr:POL", "ag:subject agr:NOWHERE"), "ag:subject"),
+    "no-source": (GOOD_STATEMENT.replace(" ; prov:wasDerivedFrom agr:src-S5", ""), "prov:wasDerivedFrom"),
+    "conflicting-label": ('agr:CAN rdfs:label "Kanada" .\n', "already has the label 'Canada'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEMANTIC))
+def test_import_names_file_line_field_and_reason(case: str, tmp_path: Path, capsys) -> None:
+    body, expected = SEMANTIC[case]
+    f = tmp_path / f"{case}.ttl"
+    f.write_text(PREFIXES + body, encoding="utf-8")
+    assert main(["import", str(f)]) == 1
+    err = capsys.readouterr().err
+    problems = [line for line in err.splitlines() if line.startswith("error:")]
+    assert problems, err
+    named = [p for p in problems if expected in p]
+    assert named, err
+    assert all(f"{case}.ttl, line 6" in p for p in named), named
+
+
+def test_the_good_statement_imports_cleanly(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "good.ttl"
+    f.write_text(PREFIXES + GOOD_STATEMENT, encoding="utf-8")
+    assert main(["import", str(f)]) == 0, capsys.readouterr().err
+
+
+def test_a_failed_import_leaves_the_graph_exactly_as_before(kg) -> None:
+    from graph.errors import ValidationFailed
+    from graph.importer import check_import, merge_import
+
+    before = _digest(kg)
+    body, _ = SEMANTIC["start-after-end"]
+    result = check_import([("bad.ttl", (PREFIXES + body).encode())], kg)
+    assert not result.ok
+    with pytest.raises(ValidationFailed):
+        merge_import(kg, result)
+    assert _digest(kg) == before
+    good = check_import([("good.ttl", (PREFIXES + GOOD_STATEMENT).encode())], kg)
+    merged = merge_import(kg, good)
+    assert _digest(kg) == before and _digest(merged) != before
