@@ -339,7 +339,7 @@ def csv_to_graph(
             if len(dates) == 2 and dates["end"] < dates["start"]:
                 row_issues.append(ImportIssue(name, f"ends ({dates['end']}) before it starts ({dates['start']})", row=i, field="End"))
             cred = r.get("credibility", "")
-            if cred and not (cred.isdigit() and 1 <= int(cred) <= 6):
+            if cred and not re.fullmatch(r"[1-6]", cred):
                 row_issues.append(ImportIssue(name, f"credibility must be a whole number from 1 (best) to 6: {cred!r}", row=i, field="Credibility"))
             rel_grade = r.get("source reliability", "").upper()
             if rel_grade and rel_grade not in ("A", "B", "C", "D", "E", "F"):

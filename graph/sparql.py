@@ -205,7 +205,7 @@ DEFAULT_MAX_QUERY_BYTES = 256 * 1024
 
 def max_query_bytes() -> int:
     raw = os.environ.get("ALLIANCE_GRAPH_QUERY_MAX_BYTES", "").strip()
-    return int(raw) if raw.isdigit() else DEFAULT_MAX_QUERY_BYTES
+    return int(raw) if re.fullmatch(r"[0-9]+", raw) else DEFAULT_MAX_QUERY_BYTES
 
 
 def check_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str:

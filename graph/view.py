@@ -18,6 +18,7 @@ The state round-trips through URL query parameters, so a view can be shared as a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -57,7 +58,7 @@ def to_iri(value: str) -> URIRef:
 
 def _valid_iri(iri: str) -> bool:
     """No character an IRI may not hold (a link's focus that is not an IRI is ignored)."""
-    return not any(c in '<>"{}|^`\\' or ord(c) <= 0x20 for c in iri)
+    return not any(c in '<>"{}|^`\\' or c.isspace() or ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in iri)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class ViewState:
             kw["focus"] = short_name(to_iri(focus))
         for key, lo, hi in (("hops", 0, MAX_HOPS), ("cap", 1, 10_000), ("grade", 1, 6)):
             raw = get(key)
-            if raw is not None and raw.isdigit() and lo <= int(raw) <= hi:
+            if raw is not None and re.fullmatch(r"[0-9]{1,6}", raw) and lo <= int(raw) <= hi:
                 kw["min_grade" if key == "grade" else key] = int(raw)
         for attr, key in _LIST_PARAMS.items():
             raw = get(key)
