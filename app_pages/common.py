@@ -174,6 +174,22 @@ def md(text: object) -> str:
     return "".join(out)
 
 
+def code(text: object) -> str:
+    """Data-derived text as an inline code span (no escapes inside, no backticks)."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
+
+def when(start: dt.date | None, end: dt.date | None) -> str:
+    """``from 1949-04-04``, ``1994-05-09 – 2023-04-04``, ``until 2024-03-07`` or ``undated``."""
+    if start and end:
+        return f"{start.isoformat()} – {end.isoformat()}"
+    if start:
+        return f"from {start.isoformat()}"
+    if end:
+        return f"until {end.isoformat()}"
+    return "undated"
+
+
 def fmt_date(d: dt.date | None) -> str:
     return d.isoformat() if d is not None else ""
 

@@ -10,7 +10,7 @@ import streamlit as st
 from rdflib import URIRef
 
 from app_pages.common import (
-    fmt_date,
+    code,
     full_layout,
     graph_key,
     label_of,
@@ -20,6 +20,7 @@ from app_pages.common import (
     start_validation,
     validation_status,
     violations_by_node,
+    when,
 )
 from app_pages.graph_component import show_graph
 from graph.results import short_name
@@ -94,8 +95,9 @@ def _sync_from_url() -> None:
 
 def _write_url(state: ViewState) -> None:
     params = state.to_params()
-    if params != _url_params():
-        st.query_params.from_dict(params)
+    # Always write: a run interrupted by a quicker change may have updated the server's
+    # copy of the parameters without the browser's address ever receiving it.
+    st.query_params.from_dict(params)
     st.session_state[W + "written"] = params
 
 
@@ -116,6 +118,7 @@ def _on_search() -> None:
     matches = [m for m in search_index(graph_key()).search(text, limit=10) if m.iri in network(graph_key())]
     st.session_state[W + "matches"] = [(str(m.iri), m.label, m.matched, m.type) for m in matches]
     if matches:
+        st.session_state[W + "match"] = str(matches[0].iri)
         _focus_on(str(matches[0].iri))
 
 
@@ -194,16 +197,11 @@ def _export_network(key: str, state: ViewState, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-@st.fragment(run_every=3)
-def _watch_validation(key: str) -> None:
-    """Say how validation is going; redraw once its report is there (the marks appear)."""
-    status = validation_status(key)
-    st.caption(f"Shapes: {status}")
+def _validation_note(key: str) -> None:
+    """How validation is going (it runs in the background; marks appear once it is done)."""
     done = violations_by_node(key) is not None
-    if done and st.session_state.get(W + "marked") != key:
-        st.session_state[W + "marked"] = key
-        if st.session_state.get(W + "drawn_unmarked"):
-            st.rerun(scope="app")
+    note = validation_status(key)
+    st.caption(f"Shapes: {note}" + ("" if done else " — marks appear on the next change"))
 
 
 # --- the page -------------------------------------------------------------------------
@@ -228,9 +226,13 @@ with st.sidebar:
     matches = st.session_state.get(W + "matches") or []
     if st.session_state.get(W + "q") and not matches:
         st.caption("No entity in the network matches.")
-    for iri, label, matched, typ in matches[1:6]:
-        extra = f" (alias {matched})" if matched != label else ""
-        st.button(f"{label}{extra} · {typ}", key=f"{W}m_{iri}", on_click=_focus_on, args=(iri,))
+    if len(matches) > 1:
+        options = {iri: f"{label}" + (f" (alias {matched})" if matched != label else "") + f" · {typ}"
+                   for iri, label, matched, typ in matches}  # fmt: skip
+        st.selectbox(
+            f"{len(matches)} matches", list(options), key=W + "match", format_func=options.get,
+            on_change=lambda: _focus_on(st.session_state[W + "match"]),
+        )  # fmt: skip
     if st.session_state.get(W + "focus"):
         focus_label = label_of(key, to_iri(st.session_state[W + "focus"]))
         st.caption(f"Focused on {md(focus_label)}")
@@ -267,13 +269,12 @@ with st.sidebar:
     show_violations = st.checkbox("Mark SHACL violations", value=True, key=W + "viol")
     start_validation(key)
     if show_violations:
-        _watch_validation(key)
+        _validation_note(key)
 
 state = _state_from_widgets()
 _write_url(state)
 params = tuple(sorted(state.to_params().items()))
 marks = violations_by_node(key) if show_violations else None
-st.session_state[W + "drawn_unmarked"] = show_violations and marks is None
 in_view_marks = (
     tuple(sorted((str(n), tuple(m)) for n, m in marks.items())) if marks else None
 )
@@ -337,12 +338,12 @@ if pair:
         edges = statements_between(_view(key, state).graph, u, v)
         for _, _, stmt, _d in edges:
             detail = statement_detail(kg, URIRef(str(stmt)))
-            dates = fmt_date(detail.start) + (f" – {fmt_date(detail.end)}" if detail.end else " –")
+            dates = when(detail.start, detail.end)
             st.markdown(
                 f"**{md(detail.subject_label)}** {md(detail.relation_label)} **{md(detail.object_label)}**"
                 + (f" (role: {md(detail.role)})" if detail.role else "")
                 + f" · {md(dates)} · credibility grade {detail.credibility if detail.credibility is not None else '—'}"
-                + f" · {md(detail.status or 'no status')} · `{md(short_name(URIRef(detail.iri)))}`"
+                + f" · {md(detail.status or 'no status')} · {code(short_name(URIRef(detail.iri)))}"
             )
             for src in detail.sources:
                 line = f"- source: {md(src.label)} (reliability {md(src.reliability or '?')})"

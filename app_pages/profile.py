@@ -10,6 +10,7 @@ import streamlit as st
 from rdflib import URIRef
 
 from app_pages.common import (
+    code,
     current_graph,
     fmt_date,
     graph_key,
@@ -85,7 +86,7 @@ if not profile.exists:
     st.stop()
 
 st.header(md(profile.label), anchor=False)
-st.caption(f"{md(', '.join(profile.types) or 'Entity')} · `{md(short_name(iri))}` · {md(profile.iri)}")
+st.caption(f"{md(', '.join(profile.types) or 'Entity')} · {code(short_name(iri))} · {code(profile.iri)}")
 if profile.aliases:
     st.markdown("Also known as: " + ", ".join(md(a) for a in profile.aliases))
 if profile.description:
@@ -100,7 +101,7 @@ elif not isinstance(report, Exception):
         with st.container(border=True):
             st.markdown(f"⚠ **{len(problems)} SHACL violation(s)**")
             for v in problems:
-                st.markdown(f"- {md(v.message)} (property `{md(short_name(v.path) if v.path else '-')}`)")
+                st.markdown(f"- {md(v.message)} (property {code(short_name(v.path) if v.path else '-')})")
 
 measures = _measures(key).get(str(iri))
 cols = st.columns(4)

@@ -12,6 +12,7 @@ from rdflib import URIRef
 from app_pages.common import (
     BASE_KEY,
     base_graph,
+    code,
     current_graph,
     forget_upload,
     graph_key,
@@ -122,7 +123,7 @@ with tab_con:
                 col.markdown(f"**{md(side.text)}**")
                 col.caption(
                     f"{md(side.status or 'no status')} · credibility {md(side.credibility or '—')} · "
-                    f"`{md(short_name(URIRef(side.iri)))}`"
+                    f"{code(short_name(URIRef(side.iri)))}"
                 )
                 for s in side.sources:
                     col.markdown(f"- {md(labels.get(s, short_name(URIRef(s))))}")

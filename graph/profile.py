@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from graph import paths
@@ -24,6 +24,7 @@ from graph.sparql import run_query
 from graph.store import KnowledgeGraph
 from graph.view import to_iri
 
+_AG = "https://w3id.org/alliance-graph/ontology#"
 _DESCRIPTION = {
     str(RDFS.comment),
     str(SKOS.definition),
@@ -162,7 +163,7 @@ def entity_profile(kg: KnowledgeGraph, entity: str | URIRef) -> Profile:
         elif p == SKOS.altLabel:
             profile.aliases.append(str(o))
         elif p == RDF.type:
-            if o not in (OWL.NamedIndividual,):
+            if str(o).startswith(_AG):
                 profile.types.append(_local(o) or "")
         elif ps in _DESCRIPTION and not profile.description:
             profile.description = str(o)
