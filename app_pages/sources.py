@@ -200,7 +200,7 @@ with tab_onto:
 with tab_own:
     st.markdown(
         "Add your own data for this browser session: **one Turtle file**, or **CSV sheets** in the spirit of "
-        "Kumu — an *entities* sheet (`ID, Label, Type, Aliases, Description`) and/or a *relationships* sheet "
+        "Kumu — an *entities* sheet (`ID, Label, Type, Aliases, Description, ISO3, Wikidata`) and/or a *relationships* sheet "
         "(`From, To, Type, Role, Start, End, Credibility, Status, Source, Source label, Source reliability, "
         "Source URL`). It is checked and validated against the shapes first; if anything is wrong, nothing "
         "changes and each problem names its row and field."

@@ -12,7 +12,8 @@ CSV columns (case and spaces in headers do not matter):
 Entities
     ``ID`` (local name such as ``POL`` or a full IRI; made from the label when empty),
     ``Label`` (required), ``Type`` (required: an ontology class such as ``State``),
-    ``Aliases`` (separated by ``;``), ``Description``.
+    ``Aliases`` (separated by ``;``), ``Description``, ``ISO3`` and ``Wikidata`` (``Q36``;
+    the shipped shapes ask both of a state).
 Relationships
     ``From`` and ``To`` (an ID or label from the entities sheet, or an entity already in
     the graph), ``Type`` (required: a relation such as ``memberOf``), ``Role``, ``Start``
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from graph import paths
@@ -50,7 +51,7 @@ SCHEMA_URL = URIRef("https://schema.org/url")
 STATEMENT_CLASS = URIRef(AG + "Relationship")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
-ENTITY_COLUMNS = ("id", "label", "type", "aliases", "description")
+ENTITY_COLUMNS = ("id", "label", "type", "aliases", "description", "iso3", "wikidata")
 RELATIONSHIP_COLUMNS = (
     "id", "from", "to", "type", "role", "start", "end", "credibility", "status",
     "source", "source label", "source reliability", "source url",
@@ -161,17 +162,27 @@ def sheet_kind(header: Sequence[str]) -> str | None:
 
 def _parse_date(text: str) -> str | None:
     """An ``xsd:date`` lexical form from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (else ``None``)."""
+    parsed = _parse_date_precision(text)
+    return parsed[0] if parsed else None
+
+
+def _parse_date_precision(text: str) -> tuple[str, str] | None:
+    """``(xsd:date lexical form, precision class local name)`` or ``None``.
+
+    >>> _parse_date_precision("1999")
+    ('1999-01-01', 'YearPrecision')
+    """
     import datetime as dt
 
     t = text.strip()
     try:
         if re.fullmatch(r"\d{4}", t):
-            return f"{t}-01-01"
+            return f"{t}-01-01", "YearPrecision"
         if re.fullmatch(r"\d{4}-\d{2}", t):
             dt.date(int(t[:4]), int(t[5:]), 1)
-            return f"{t}-01"
+            return f"{t}-01", "MonthPrecision"
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
-            return dt.date.fromisoformat(t).isoformat()
+            return dt.date.fromisoformat(t).isoformat(), "DayPrecision"
     except ValueError:
         return None
     return None
@@ -249,7 +260,9 @@ def csv_to_graph(
         URIRef(AG + "role"): "Role", URIRef(AG + "startDate"): "Start", URIRef(AG + "endDate"): "End",
         URIRef(AG + "credibility"): "Credibility", URIRef(AG + "status"): "Status",
         PROV.wasDerivedFrom: "Source", URIRef(AG + "reliability"): "Source reliability",
-        SCHEMA_URL: "Source URL",
+        SCHEMA_URL: "Source URL", DCTERMS.title: "Source label",
+        URIRef(AG + "iso3"): "ISO3", OWL.sameAs: "Wikidata",
+        URIRef(AG + "startPrecision"): "Start", URIRef(AG + "endPrecision"): "End",
     }  # fmt: skip
     local: dict[str, URIRef] = {}
 
@@ -291,6 +304,15 @@ def csv_to_graph(
                     g.add((iri, SKOS.altLabel, Literal(alias)))
             if r.get("description"):
                 g.add((iri, RDFS.comment, Literal(r["description"])))
+            if r.get("iso3"):
+                g.add((iri, URIRef(AG + "iso3"), Literal(r["iso3"].strip())))
+            wikidata = r.get("wikidata", "").strip()
+            if wikidata:
+                qid = wikidata.rsplit("/", 1)[-1]
+                if not re.fullmatch(r"Q\d+", qid):
+                    issues.append(ImportIssue(name, f"not a Wikidata item: {wikidata!r} (e.g. Q36)", row=i, field="Wikidata"))
+                else:
+                    g.add((iri, OWL.sameAs, URIRef("http://www.wikidata.org/entity/" + qid)))
             local[fold(label)] = iri
             local[fold(short_name(iri).split(":", 1)[-1])] = iri
             if r.get("id"):
@@ -329,9 +351,13 @@ def csv_to_graph(
                 hint = ", ".join(sorted(known.relations)[:12])
                 row_issues.append(ImportIssue(name, f"unknown relation {rel!r}; the ontology has: {hint}", row=i, field="Type"))
             dates: dict[str, str] = {}
+            precisions: dict[str, str] = {}
             for col in ("start", "end"):
                 if r.get(col):
-                    parsed = _parse_date(r[col])
+                    with_precision = _parse_date_precision(r[col])
+                    parsed = with_precision[0] if with_precision else None
+                    if with_precision:
+                        precisions[col] = with_precision[1]
                     if parsed is None:
                         row_issues.append(ImportIssue(name, f"not a date: {r[col]!r} (use YYYY, YYYY-MM or YYYY-MM-DD)", row=i, field=col.title()))
                     else:
@@ -363,9 +389,10 @@ def csv_to_graph(
             g.add((st, URIRef(AG + "relation"), URIRef(AG + rel)))
             if r.get("role"):
                 g.add((st, URIRef(AG + "role"), URIRef(AG + r["role"].split(":", 1)[-1])))
-            for col, prop in (("start", "startDate"), ("end", "endDate")):
+            for col, prop in (("start", "start"), ("end", "end")):
                 if col in dates:
-                    g.add((st, URIRef(AG + prop), Literal(dates[col], datatype=XSD.date)))
+                    g.add((st, URIRef(AG + prop + "Date"), Literal(dates[col], datatype=XSD.date)))
+                    g.add((st, URIRef(AG + prop + "Precision"), URIRef(AG + precisions[col])))
             if cred:
                 g.add((st, URIRef(AG + "credibility"), Literal(int(cred))))
             if r.get("status"):
@@ -376,11 +403,12 @@ def csv_to_graph(
                 origin[src] = (name, i)
                 g.add((src, RDF.type, URIRef(AG + "Source")))
                 g.add((src, RDFS.label, Literal(r.get("source label") or src_ref)))
+                g.add((src, DCTERMS.title, Literal(r.get("source label") or src_ref)))
                 if rel_grade:
                     g.add((src, URIRef(AG + "reliability"), Literal(rel_grade)))
                 url = r.get("source url") or (src_ref if re.match(r"^https?://", src_ref) else "")
                 if url:
-                    g.add((src, SCHEMA_URL, Literal(url)))
+                    g.add((src, SCHEMA_URL, Literal(url, datatype=XSD.anyURI)))
     return g, issues, origin, columns
 
 

@@ -1,0 +1,107 @@
+"""View state <-> URL, filtering and expansion with caps, and the CONSTRUCT that reproduces a view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from graph.network import project
+from graph.sparql import run_query
+from graph.store import KnowledgeGraph, open_graph
+from graph.view import ViewState, build_view, construct_query, filter_graph, to_iri
+
+DATA = Path(__file__).resolve().parent / "data" / "app"
+AGR = "https://w3id.org/alliance-graph/id/"
+
+
+@pytest.fixture(scope="module")
+def small() -> KnowledgeGraph:
+    return open_graph("oxigraph", [DATA / "explorer.ttl"], include_default=False)
+
+
+@pytest.fixture(scope="module")
+def net(small: KnowledgeGraph):  # type: ignore[no-untyped-def]
+    return project(small)
+
+
+def test_state_round_trips_through_the_url() -> None:
+    s = ViewState(
+        focus="https://w3id.org/alliance-graph/id/CAN", hops=2, cap=7, types=("State",),
+        relations=("memberOf", "partnerOf"), as_of=dt.date(2020, 1, 1), min_grade=2,
+        sources=("agr:src-nato",), colour="community", size="pagerank", more=("agr:NATO",),
+    )  # fmt: skip
+    params = s.to_params()
+    assert params["focus"] == "agr:CAN", "links use the short form"
+    back = ViewState.from_params(params)
+    assert back == s.with_(focus="agr:CAN")
+    assert ViewState().to_params() == {}
+
+
+def test_bad_url_values_are_ignored() -> None:
+    s = ViewState.from_params({"hops": "99", "cap": "x", "date": "2020-13-01", "grade": "9", "colour": "<b>", "size": ["degree", "pagerank"]})
+    assert s == ViewState(size="pagerank")
+
+
+def test_to_iri_accepts_short_full_and_bare_names() -> None:
+    for v in ("agr:CAN", "CAN", "<https://w3id.org/alliance-graph/id/CAN>", AGR + "CAN"):
+        assert to_iri(v) == URIRef(AGR + "CAN")
+
+
+def test_as_of_2020_has_no_finnish_or_swedish_membership(net) -> None:  # type: ignore[no-untyped-def]
+    g = filter_graph(net, ViewState(as_of=dt.date(2020, 1, 1)))
+    rels = {(str(u)[len(AGR):], d["relation"], str(v)[len(AGR):]) for u, v, d in g.edges(data=True)}
+    assert ("FIN", "partnerOf", "NATO") in rels and ("SWE", "partnerOf", "NATO") in rels
+    assert ("FIN", "memberOf", "NATO") not in rels and ("SWE", "memberOf", "NATO") not in rels
+    later = filter_graph(net, ViewState(as_of=dt.date(2024, 6, 1)))
+    rels = {(str(u)[len(AGR):], d["relation"]) for u, v, d in later.edges(data=True) if str(v) == AGR + "NATO"}
+    assert ("FIN", "memberOf") in rels and ("SWE", "memberOf") in rels and ("FIN", "partnerOf") not in rels
+
+
+def test_grade_type_relation_and_source_filters(net) -> None:  # type: ignore[no-untyped-def]
+    g = filter_graph(net, ViewState(min_grade=1))
+    assert all(d["credibility"] == 1 for _, _, d in g.edges(data=True))
+    g = filter_graph(net, ViewState(types=("State",)))
+    assert {d["type"] for _, d in g.nodes(data=True)} == {"State"} or g.number_of_nodes() == 0
+    g = filter_graph(net, ViewState(relations=("suppliesTo",)))
+    assert {d["relation"] for _, _, d in g.edges(data=True)} == {"suppliesTo"}
+    g = filter_graph(net, ViewState(sources=("agr:src-blog",)))
+    assert [str(k) for _, _, k in g.edges(keys=True)] == [AGR + "st-lmt-fin"]
+
+
+def test_expansion_cap_counts_what_is_left_out(net) -> None:  # type: ignore[no-untyped-def]
+    v = build_view(net, ViewState(focus="agr:NATO", cap=3))
+    assert v.graph.number_of_nodes() == 4
+    assert v.hidden[URIRef(AGR + "NATO")] == 4  # seven neighbours, three shown
+    opened = build_view(net, ViewState(focus="agr:NATO", cap=3, more=("agr:NATO",)))
+    assert opened.graph.number_of_nodes() == 8 and URIRef(AGR + "NATO") not in opened.hidden
+    two = build_view(net, ViewState(focus="agr:CAN", hops=2))
+    assert URIRef(AGR + "FIN") in two.graph and URIRef(AGR + "LMT") not in two.graph
+    assert two.hidden.get(URIRef(AGR + "FIN")) == 1, "Finland's supplier is one more hop away"
+
+
+def test_unknown_focus_gives_an_empty_view(net) -> None:  # type: ignore[no-untyped-def]
+    v = build_view(net, ViewState(focus="agr:ATLANTIS"))
+    assert v.graph.number_of_nodes() == 0
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        ViewState(),
+        ViewState(focus="agr:CAN", hops=2),
+        ViewState(focus="agr:NATO", as_of=dt.date(2020, 1, 1), min_grade=2),
+        ViewState(relations=("memberOf",), types=("State", "InternationalOrganisation")),
+        ViewState(sources=("agr:src-nato",), as_of=dt.date(2023, 6, 1)),
+    ],
+)
+def test_construct_query_reproduces_the_view(small: KnowledgeGraph, net, state: ViewState) -> None:  # type: ignore[no-untyped-def]
+    view = build_view(net, state)
+    text = construct_query(view)
+    result = run_query(small, text)
+    assert result.kind == "graph" and result.graph is not None
+    ag_subject = URIRef("https://w3id.org/alliance-graph/ontology#subject")
+    statements = {str(s) for s in result.graph.subjects(ag_subject)}
+    assert statements == {str(k) for _, _, k in view.graph.edges(keys=True)}
