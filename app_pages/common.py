@@ -22,6 +22,7 @@ import streamlit as st
 from graph.store import KnowledgeGraph, open_graph
 
 BASE_KEY = "base"
+STARTUP_GRACE_S = 3.0
 IMPORT_STATE = "imported"  # session key: (graph key, KnowledgeGraph, file names)
 
 
@@ -103,6 +104,8 @@ def _validation_job(key: str) -> dict[str, Any]:
     def run() -> None:
         from graph.validate import validate_graph
 
+        # Let the first page draw before SHACL competes with it for the interpreter.
+        time.sleep(STARTUP_GRACE_S)
         try:
             job["result"] = validate_graph(kg)
         except Exception as err:  # noqa: BLE001 - kept and shown to the user

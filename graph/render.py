@@ -149,6 +149,8 @@ def render_html(
         notebook=False,
         cdn_resources="in_line",
     )
+    css = (_pyvis_lib() / "vis-9.1.2" / "vis-network.css").read_text(encoding="utf-8")
+    html = html.replace(css, _MIN_CSS)
     html = _REMOTE.sub("", html)
     html = re.sub(r"<!-- <link[^>]*node_modules.*?-->", "", html, flags=re.DOTALL)
     html = html.replace('<center>\n<h1></h1>\n</center>', "").replace(
@@ -159,6 +161,16 @@ def render_html(
         html = html.replace("</body>", f"<script>\n{extra_script}\n</script>\n</body>")
     assert_self_contained(html)
     return html
+
+
+#: The only vis-network styles a drawing needs (the shipped stylesheet is 220 kB, mostly the
+#: configurator's and the navigation buttons' embedded images).
+_MIN_CSS = (
+    ".vis-network{position:relative;overflow:hidden;touch-action:none;outline:none}"
+    "div.vis-tooltip{background-color:#f5f4ed;border:1px solid #808074;border-radius:3px;"
+    "box-shadow:3px 3px 10px rgba(0,0,0,.2);color:#000;font-family:sans-serif;font-size:13px;"
+    "padding:5px;pointer-events:none;position:absolute;visibility:hidden;white-space:nowrap;z-index:5}"
+)
 
 
 _URL_IN_ATTR = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)

@@ -157,6 +157,12 @@ def test_analyst_walk(explorer_url: str, page: tuple[Any, Any], browser: Any) ->
     assert shared.startswith(explorer_url)
     shared_graph = graph(p)
 
+    # The picture saves as PNG, made in the browser from the canvas.
+    with p.expect_download(timeout=WAIT) as dl:
+        p.locator(".ag-toolbar button[data-act=png]").first.click()
+    png = Path(dl.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
     # Open an edge's statements: click the middle of a line from the focus.
     g = shared_graph
     other = next(e["id"].split(" ") for e in g["edges"] if AGR + "SWE" in e["id"].split(" "))
