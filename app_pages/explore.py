@@ -156,7 +156,7 @@ def _draw(key: str, params: tuple[tuple[str, str], ...], violations: tuple[tuple
         g, groups=groups, sizes=sizes,
         violations={URIRef(n): list(m) for n, m in violations} if violations else None,
         hidden=view.hidden, focus=view.focus, positions=positions,
-        height=f"{GRAPH_HEIGHT}px",
+        height=f"{GRAPH_HEIGHT}px", size_label="PageRank" if state.size == "pagerank" else state.size,
     )  # fmt: skip
     return {
         "html": drawing.html,

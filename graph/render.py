@@ -264,6 +264,7 @@ def style_view(
     hidden: Mapping[Any, int] | None = None,
     focus: Any = None,
     positions: Mapping[Any, tuple[float, float]] | None = None,
+    size_label: str = "size",
 ) -> tuple[nx.DiGraph, list[tuple[str, str]], dict[str, tuple[Any, Any]]]:
     """The display graph: one node per entity, one edge per pair of entities, all styled.
 
@@ -281,7 +282,7 @@ def style_view(
         group = groups.get(n, "Other")
         lines = [label, f"{data.get('type', 'Entity')} · {short_name(n)}"]
         if n in sizes:
-            lines.append(f"size: {sizes[n]:.3g}")
+            lines.append(f"{size_label}: {sizes[n]:.3g}")
         if hidden.get(n):
             lines.append(f"{hidden[n]} more neighbours not shown")
         shown = _short(label)
@@ -352,11 +353,12 @@ def draw_view(
     focus: Any = None,
     positions: Mapping[Any, tuple[float, float]] | None = None,
     height: str = "680px",
+    size_label: str = "size",
 ) -> Drawing:
     """Style a view (see :func:`style_view`) and render it as a self-contained page."""
     d, legend, edge_pairs = style_view(
         g, groups=groups, sizes=sizes, violations=violations, hidden=hidden, focus=focus,
-        positions=positions,
+        positions=positions, size_label=size_label,
     )  # fmt: skip
     html = render_html(d, height=height, positions={n: (a["x"], a["y"]) for n, a in d.nodes(data=True) if "x" in a})
     return Drawing(html, legend, edge_pairs, d.number_of_nodes(), d.number_of_edges())
