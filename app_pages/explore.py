@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 from rdflib import URIRef
@@ -301,7 +302,10 @@ if hidden:
             on_click=_show_all_of, args=(node,),
         )  # fmt: skip
 
-result = show_graph(drawn["html"], key=W + "graph", height=GRAPH_HEIGHT + 30, filename="alliance-view.png")
+result = show_graph(
+    drawn["html"], key=W + "graph", height=GRAPH_HEIGHT + 30, filename="alliance-view.png",
+    query=("?" + urlencode(state.to_params())) if state.to_params() else "",
+)  # fmt: skip
 
 # Legend
 legend = drawn["legend"]

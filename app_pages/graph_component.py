@@ -89,6 +89,10 @@ export default function (component) {
   const root = parentElement.querySelector('.ag-graph');
   const frame = root.querySelector('iframe');
   frame.style.height = data.height + 'px';
+  // Keep the address bar on the view drawn (a quick run of changes can leave it one behind).
+  if (typeof data.query === 'string' && location.search !== data.query) {
+    history.replaceState(history.state, '', location.pathname + data.query + location.hash);
+  }
   root.dataset.filename = data.filename;
   if (root.dataset.key !== data.key) {
     root.dataset.key = data.key;
@@ -114,12 +118,18 @@ def _noop() -> None:
     return None
 
 
-def show_graph(html: str, *, key: str, height: int = 680, filename: str = "alliance-graph.png") -> Any:
-    """Show a rendered view; returns the component result (``.node``, ``.edge``, ``.expand``)."""
+def show_graph(
+    html: str, *, key: str, height: int = 680, filename: str = "alliance-graph.png", query: str | None = None
+) -> Any:
+    """Show a rendered view; returns the component result (``.node``, ``.edge``, ``.expand``).
+
+    ``query`` (``"?focus=agr:CAN&..."``) is the view's URL query: the browser's address is
+    kept on it, so the address bar always shares the view on screen.
+    """
     digest = hashlib.sha1(html.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
     return _COMPONENT(
         key=key,
-        data={"html": html, "key": digest, "height": height, "filename": filename},
+        data={"html": html, "key": digest, "height": height, "filename": filename, "query": query},
         on_node_change=_noop,
         on_edge_change=_noop,
         on_expand_change=_noop,

@@ -86,6 +86,23 @@ def params(page: Any) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
+def graph_with(page: Any, node: str, timeout: int = WAIT) -> dict[str, Any]:
+    """Wait until the drawn graph holds ``node`` (an IRI) and read it."""
+    for _ in range(5):
+        handle = page.wait_for_function(
+            f"() => {{ const g = ({_GRAPH_JS})(); return g && g.nodes.some(n => n.key === {node!r}) && g; }}",
+            timeout=timeout,
+        )
+        value = handle.json_value()
+        if value:
+            return value  # type: ignore[no-any-return]
+    raise AssertionError(f"no graph with {node}")
+
+
+def params_of(url: str) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(url).query).items()}
+
+
 def shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     time.sleep(0.5)
@@ -143,9 +160,9 @@ def test_analyst_walk(explorer_url: str, page: tuple[Any, Any], browser: Any) ->
         before = graph(p)["key"]
         box.fill(name)
         box.press("Enter")
-        g = graph(p, changed_from=before)
         p.get_by_text(f"around {name}").first.wait_for(timeout=WAIT)
-        g = graph(p)
+        g = graph_with(p, AGR + code)
+        assert g["key"] != before
         assert AGR + code in {n["key"] for n in g["nodes"]}
         nato_edges = [e for e in g["edges"] if e["id"] in (f"{AGR}{code} {AGR}NATO", f"{AGR}NATO {AGR}{code}")]
         assert all("memberOf" not in e["label"] for e in nato_edges), nato_edges
@@ -155,6 +172,8 @@ def test_analyst_walk(explorer_url: str, page: tuple[Any, Any], browser: Any) ->
     shared = p.locator(".stExpander code").first.inner_text().strip()
     assert "focus=agr:SWE" in shared and "date=2020-01-01" in shared, shared
     assert shared.startswith(explorer_url)
+    p.wait_for_function("() => location.search.includes('date=2020-01-01') && location.search.includes('SWE')", timeout=WAIT)
+    assert params(p) == params_of(shared), "the address bar holds the same view"
     shared_graph = graph(p)
 
     # The picture saves as PNG, made in the browser from the canvas.
