@@ -8,6 +8,7 @@ network (no remote JSON-LD context, no external XML entity).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -223,13 +224,65 @@ def _construct(kg: KnowledgeGraph, text: str) -> list[ox.Quad]:
     return quads
 
 
+_SOLUTION_MODIFIERS = re.compile(r"\b(LIMIT|OFFSET|ORDER\s+BY|FROM|CONSTRUCT\s+WHERE)\b", re.IGNORECASE)
+
+
+def as_insert(text: str) -> str | None:
+    """The SPARQL Update equivalent of a ``CONSTRUCT { template } WHERE { ... }`` rule, or ``None``.
+
+    Only the plain form is turned into ``INSERT { template } WHERE { ... }``: the
+    prologue (comments, PREFIX, BASE), then ``CONSTRUCT {``. Anything else (a short
+    ``CONSTRUCT WHERE``, solution modifiers, FROM) keeps the generic path.
+
+    >>> as_insert("# rule\\nPREFIX a: <http://a#>\\nCONSTRUCT { ?s a:p ?o } WHERE { ?o a:q ?s }").splitlines()[-1]
+    'INSERT { ?s a:p ?o } WHERE { ?o a:q ?s }'
+    >>> as_insert("CONSTRUCT WHERE { ?s ?p ?o }") is None
+    True
+    >>> as_insert("# derived from X\\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").endswith("INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    True
+    """
+    lines = text.splitlines()
+    code = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    if _SOLUTION_MODIFIERS.search(code):
+        return None
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or re.match(r"(?i)(PREFIX|BASE)\s", stripped):
+            continue
+        m = re.match(r"(\s*)CONSTRUCT(\s*\{)", line, re.IGNORECASE)
+        if not m:
+            return None
+        lines[i] = f"{m.group(1)}INSERT{m.group(2)}{line[m.end():]}"
+        return "\n".join(lines)
+    return None
+
+
 def apply_rules(kg: KnowledgeGraph, rule_files: Iterable[Path] | None = None) -> int:
     """Run the derivation rules (``ontology/rules/*.rq`` CONSTRUCT queries) and add their triples.
 
-    Returns the number of triples the rules produced.
+    On Oxigraph a plain ``CONSTRUCT { ... } WHERE { ... }`` rule runs as the equivalent
+    ``INSERT { ... } WHERE { ... }`` update inside the engine: no Python object per
+    derived triple (at 1M triples the rules derive about 600k, which took most of the
+    load time through Python). Other rules and other stores take the generic path.
+
+    Returns the number of triples the rules added (on Oxigraph) or produced (elsewhere).
     """
     total = 0
-    for rule in rule_files if rule_files is not None else paths.rule_files():
+    rules = list(rule_files if rule_files is not None else paths.rule_files())
+    if kg.ox is not None:
+        before = len(kg.ox)
+        for rule in rules:
+            text = rule.read_text(encoding="utf-8")
+            update = as_insert(text)
+            if update is not None:
+                try:
+                    kg.ox.update(update)
+                    continue
+                except (SyntaxError, OSError, RuntimeError, ValueError):
+                    pass  # the generic path below reports the rule's own error
+            add_quads(kg, _construct(kg, text))
+        return len(kg.ox) - before
+    for rule in rules:
         quads = _construct(kg, rule.read_text(encoding="utf-8"))
         add_quads(kg, quads)
         total += len(quads)
