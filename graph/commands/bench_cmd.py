@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--peers-max", default="1M",
         help="largest size on which the peers (rdflib, pyoxigraph) also run (default 1M)",
     )  # fmt: skip
-    parser.add_argument("--reps", type=int, default=None, help="most repetitions per query (default 11)")
+    parser.add_argument("--reps", type=int, default=None, help="most repetitions per query (default 7)")
     parser.add_argument(
         "--query-timeout", type=float, default=None,
         help="seconds one query run may take before it is stopped (default 30; --quick: 5)",
@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
         out_dir=Path(args.out),
         data_dir=Path(args.data_dir),
         seed=args.seed,
-        max_reps=args.reps or (3 if args.quick else 11),
-        query_budget_s=0.5 if args.quick else 2.0,
+        max_reps=args.reps or (3 if args.quick else 7),
+        query_budget_s=0.5 if args.quick else 1.0,
         query_timeout_s=args.query_timeout or (5.0 if args.quick else 30.0),
         peers_max_size=peers_max,
         turtle=not (args.no_turtle or args.quick),
