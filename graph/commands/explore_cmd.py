@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
+import threading
 
 from graph import paths
 
@@ -15,12 +15,15 @@ HELP = "Start the explorer (Streamlit) on the embedded graph, headless, at http:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    parser.add_argument(
+        "--no-warm", action="store_true", help="do not load the graph before the first visitor"
+    )
 
 
-def streamlit_command(host: str, port: int) -> list[str]:
+def streamlit_argv(host: str, port: int) -> list[str]:
     app = paths.app_dir() / "app.py"
     return [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        "streamlit", "run", str(app),
         "--server.address", host,
         "--server.port", str(port),
         "--server.headless", "true",
@@ -30,16 +33,47 @@ def streamlit_command(host: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def run(args: argparse.Namespace) -> int:
-    env = dict(os.environ)
-    if args.store:
-        env["ALLIANCE_GRAPH_STORE"] = args.store
-    if args.data:
-        env["ALLIANCE_GRAPH_DATA"] = os.pathsep.join(os.path.abspath(p) for p in args.data)
-    print(f"Alliance Graph explorer: http://{args.host}:{args.port}", flush=True)
-    proc = subprocess.Popen(streamlit_command(args.host, args.port), cwd=paths.app_dir(), env=env)
+def warm_up() -> None:
+    """Load the graph, project the network and lay it out while the server starts.
+
+    The app's cached functions live in this same process, so the first visitor finds them
+    ready instead of paying for imports, loading and layout.
+    """
+    import logging
+
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    quiet.setLevel(logging.ERROR)  # "missing ScriptRunContext": expected while warming
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        return proc.wait()
+        from app_pages import common
+
+        key = common.BASE_KEY
+        common.base_graph()
+        common.network(key)
+        common.full_layout(key)
+        common.search_index(key)
+        import app_pages.graph_component  # noqa: F401 - registers the component's assets
+    except Exception as err:  # noqa: BLE001 - warming is an optimisation; the app reports errors itself
+        print(f"(warm-up skipped: {err})", file=sys.stderr)
+    finally:
+        quiet.setLevel(logging.WARNING)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.store:
+        os.environ["ALLIANCE_GRAPH_STORE"] = args.store
+    if args.data:
+        os.environ["ALLIANCE_GRAPH_DATA"] = os.pathsep.join(os.path.abspath(p) for p in args.data)
+    app_dir = paths.app_dir()
+    os.chdir(app_dir)  # .streamlit/config.toml beside app.py
+    sys.path.insert(0, str(app_dir))
+    print(f"Alliance Graph explorer: http://{args.host}:{args.port}", flush=True)
+    if not args.no_warm:
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    from streamlit.web import cli as stcli
+
+    sys.argv = streamlit_argv(args.host, args.port)
+    try:
+        stcli.main()
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
