@@ -172,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
         "articulation_points": analysis.articulation_points,
         "bridges": [list(b) for b in analysis.bridges],
         "measures": rows,
+        "measures_asked": bool(args.measure),
     }
     if args.path:
         a, b = node_id(g, args.path[0]), node_id(g, args.path[1])
@@ -226,7 +227,10 @@ def render(report: dict[str, Any], fmt: str, top: int) -> str:
         head += f"; modularity {report['modularity']:.3f}"
     parts.append(head + "\n")
     measure_cols = [c for c in rows[0] if c not in ("id", "type")] if rows else []
-    parts.append(_table(f"top {top} entities", rows[:top], measure_cols))
+    questions = ("shortest_paths", "gaps", "suggestions", "co_participation", "contribution", "change")
+    if report.get("measures_asked") or not any(k in report for k in questions):
+        # a question (a path, the gaps...) is answered on its own unless measures were asked too
+        parts.append(_table(f"top {top} entities", rows[:top], measure_cols))
     path_cols = ["path", "from", "to", "relation", "start", "end", "credibility", "statement", "sources", "also"]
     if "shortest_paths" in report:
         parts.append(_table("shortest paths", _path_rows(report["shortest_paths"]), path_cols))
