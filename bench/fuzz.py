@@ -30,9 +30,11 @@ def main() -> int:
         cwd=ROOT, env=env, capture_output=True, text=True,
     )  # fmt: skip
     elapsed = time.monotonic() - started
-    cases = [int(n) for n in re.findall(r"(\d+) passing examples", proc.stdout)]
+    cases = [int(n) for n in re.findall(r"(\d+) passing(?: examples)?,", proc.stdout)]
+    crashes = sum(int(n) for n in re.findall(r"(\d+) failing", proc.stdout))
     print(proc.stdout[-3000:])
-    print(f"properties: {len(cases)}  cases run: {sum(cases)}  time: {elapsed:.0f} s  exit: {proc.returncode}")
+    properties = len(re.findall(r"(?m)^tests/test_fuzz.py::\w+:", proc.stdout))
+    print(f"properties: {properties}  cases run: {sum(cases)}  failing: {crashes}  time: {elapsed:.0f} s  exit: {proc.returncode}")
     return proc.returncode
 
 
