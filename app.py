@@ -36,4 +36,7 @@ PAGES = [
 page = st.navigation(PAGES)
 with st.sidebar:
     st.caption("Alliance Graph · offline · every fact sourced and graded")
+from app_pages.common import store_picker  # noqa: E402 - after set_page_config
+
+store_picker()
 page.run()

@@ -31,15 +31,41 @@ def get_graph(store: str | None = None, data: tuple[str, ...] = (), include_defa
     return open_graph(store, data, include_default=include_default)
 
 
+STORE_STATE = "store_choice"  # session key: a store name or endpoint URL chosen in the sidebar
+
+
+def chosen_store() -> str | None:
+    """The store of this session: chosen in the sidebar, else ``--store`` / the environment."""
+    return st.session_state.get(STORE_STATE) or os.environ.get("ALLIANCE_GRAPH_STORE") or None
+
+
+def _env_data() -> tuple[tuple[str, ...], bool]:
+    data = tuple(p for p in os.environ.get("ALLIANCE_GRAPH_DATA", "").split(os.pathsep) if p)
+    return data, os.environ.get("ALLIANCE_GRAPH_NO_DEFAULT") != "1"
+
+
+def is_base_key(key: str) -> bool:
+    return key == BASE_KEY or key.startswith(BASE_KEY + "|")
+
+
+def base_key() -> str:
+    """The cache key of the base graph: it names the store and the files, so that switching
+    stores (or starting on other data) never serves another graph's cached network."""
+    data, include_default = _env_data()
+    store = chosen_store()
+    if store is None and not data and include_default:
+        return BASE_KEY
+    return f"{BASE_KEY}|{store or ''}|{os.pathsep.join(data)}|{int(include_default)}"
+
+
 def base_graph() -> KnowledgeGraph:
-    """The graph named by the environment (``alliance-graph explore --store/--data`` sets it).
+    """The graph named by the sidebar's store, or the environment (``alliance-graph explore
+    --store/--data`` sets it).
 
     ``ALLIANCE_GRAPH_NO_DEFAULT=1`` leaves the shipped data out (tests load their own files).
     """
-    store = os.environ.get("ALLIANCE_GRAPH_STORE") or None
-    data = tuple(p for p in os.environ.get("ALLIANCE_GRAPH_DATA", "").split(os.pathsep) if p)
-    include_default = os.environ.get("ALLIANCE_GRAPH_NO_DEFAULT") != "1"
-    return get_graph(store, data, include_default)
+    data, include_default = _env_data()
+    return get_graph(chosen_store(), data, include_default)
 
 
 def current_graph() -> KnowledgeGraph:
@@ -52,7 +78,7 @@ def current_graph() -> KnowledgeGraph:
 
 def graph_key() -> str:
     imported = st.session_state.get(IMPORT_STATE)
-    return imported[0] if imported is not None else BASE_KEY  # type: ignore[no-any-return]
+    return imported[0] if imported is not None else base_key()  # type: ignore[no-any-return]
 
 
 # Graphs made from uploads, by key, so cached functions can find them (bounded: oldest go).
@@ -71,7 +97,7 @@ def forget_upload() -> None:
 
 
 def graph_for(key: str) -> KnowledgeGraph:
-    if key == BASE_KEY:
+    if is_base_key(key):
         return base_graph()
     imported = st.session_state.get(IMPORT_STATE)
     if imported is not None and imported[0] == key:
@@ -207,3 +233,43 @@ def source_cell(sources: Iterable[Any]) -> str:
 
 def show_error(err: Exception) -> None:
     st.error(str(err))
+
+
+def store_picker() -> None:
+    """Sidebar: choose the embedded store or a SPARQL endpoint holding the alliance data."""
+    with st.sidebar.expander("Data store", icon=":material/storage:"):
+        current = st.session_state.get(STORE_STATE) or ""
+        url = st.text_input(
+            "SPARQL endpoint URL",
+            value=current if current.startswith(("http://", "https://")) else "",
+            placeholder="http://127.0.0.1:7878/sparql",
+            key="store_url",
+            help="Any SPARQL 1.1 endpoint holding the alliance data (see the README). "
+            "Empty: the embedded graph.",
+        )
+        embedded = st.radio(
+            "Embedded store",
+            ["oxigraph", "memory"],
+            index=1 if current == "memory" else 0,
+            horizontal=True,
+            key="store_embedded",
+            disabled=bool(url.strip()),
+        )
+        choice = url.strip() or (embedded if embedded != "oxigraph" else "")
+        if choice != current:
+            if choice.startswith(("http://", "https://")):
+                from graph.errors import AllianceGraphError
+                from graph.sparql import run_query
+                from graph.store import open_graph as _open
+
+                try:
+                    run_query(_open(choice), "ASK { ?s ?p ?o }")
+                except AllianceGraphError as err:
+                    st.error(f"Cannot use {choice}: {err}")
+                    choice = current
+            if choice != current:
+                st.session_state[STORE_STATE] = choice
+                forget_upload()
+                st.rerun()
+        store = chosen_store() or "oxigraph"
+        st.caption(f"Using: {store}" + ("" if store.startswith("http") else " (embedded)"))

@@ -10,12 +10,12 @@ import streamlit as st
 from rdflib import URIRef
 
 from app_pages.common import (
-    BASE_KEY,
     base_graph,
     code,
     current_graph,
     forget_upload,
     graph_key,
+    is_base_key,
     md,
     register_upload,
     start_validation,
@@ -238,7 +238,7 @@ with tab_own:
             st.download_button("Your data as Turtle", result.turtle(), file_name="my-data.ttl", key="sd_my_ttl")
 
 with tab_dl:
-    st.caption("The whole graph" + (" (with your data)" if key != BASE_KEY else "") + ", as RDF or as a network.")
+    st.caption("The whole graph" + (" (with your data)" if not is_base_key(key) else "") + ", as RDF or as a network.")
     cols = st.columns(4)
     for i, (fmt, label, mime) in enumerate(
         [

@@ -41,12 +41,12 @@ def warm_up() -> None:
     """
     import logging
 
-    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
-    quiet.setLevel(logging.ERROR)  # "missing ScriptRunContext": expected while warming
+    # "missing ScriptRunContext" / "session state does not function": expected while warming
+    logging.disable(logging.WARNING)
     try:
         from app_pages import common
 
-        key = common.BASE_KEY
+        key = common.base_key()
         common.base_graph()
         common.network(key)
         common.full_layout(key)
@@ -55,7 +55,7 @@ def warm_up() -> None:
     except Exception as err:  # noqa: BLE001 - warming is an optimisation; the app reports errors itself
         print(f"(warm-up skipped: {err})", file=sys.stderr)
     finally:
-        quiet.setLevel(logging.WARNING)
+        logging.disable(logging.NOTSET)
 
 
 def run(args: argparse.Namespace) -> int:
