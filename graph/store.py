@@ -149,7 +149,7 @@ def open_graph(
         files.extend(load.default_files())
     files.extend(Path(p) for p in data)
     load.load_into(kg, files, progress=progress)
-    load.apply_rules(kg)
+    load.apply_rules(kg, count=False)
     return kg
 
 
