@@ -17,6 +17,7 @@ text.
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import re
@@ -171,10 +172,13 @@ def expand_unicode_escapes(text: str) -> str:
 
 def _keywords(text: str) -> Iterator[str]:
     """Bare keywords of a query (upper case), outside comments, strings, IRIs and names."""
-    for m in _TOKEN.finditer(text):
-        word = m.group("word")
-        if word:
-            yield word.upper()
+    yield from _keyword_tuple(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _keyword_tuple(text: str) -> tuple[str, ...]:
+    # cached: the app and the endpoint run the same query texts again and again
+    return tuple(m.group("word").upper() for m in _TOKEN.finditer(text) if m.group("word"))
 
 
 def _check_words(text: str, limits: QueryLimits) -> str | None:
@@ -346,7 +350,12 @@ def declare_prefixes(text: str, prefixes: Mapping[str, str] = STANDARD_PREFIXES)
 
 
 def _is_shipped(path: Path) -> bool:
-    resolved = path.resolve()
+    return _is_shipped_str(str(path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_shipped_str(path_text: str) -> bool:
+    resolved = Path(path_text).resolve()
     for root in (paths.queries_dir(), paths.ontology_dir()):
         try:
             resolved.relative_to(root.resolve())
