@@ -511,6 +511,8 @@ def term_from_ox(term: Any) -> Node | None:
     """
     if term is None:
         return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
     if isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING:
         return RDFLiteral(term.value)
     return from_ox(term)  # type: ignore[no-any-return, return-value]
@@ -650,11 +652,19 @@ def _run_oxigraph_direct(
             names = [v.value for v in raw.variables]
             rows: list[tuple[Node | None, ...]] = []
             truncated = False
+            # Results repeat terms (a hub, a type, a grade): convert each distinct term once.
+            seen: dict[Any, Node | None] = {None: None}
             for solution in raw:
                 if cap is not None and len(rows) >= cap:
                     truncated = True
                     break
-                rows.append(tuple(term_from_ox(t) for t in solution))
+                row = []
+                for t in solution:
+                    try:
+                        row.append(seen[t])
+                    except KeyError:
+                        row.append(seen.setdefault(t, term_from_ox(t)))
+                rows.append(tuple(row))
             return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
         g = _new_graph()
         truncated = False
