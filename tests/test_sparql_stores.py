@@ -274,8 +274,6 @@ def test_app_queries_on_the_shipped_graph_agree_across_stores(shipped_comparison
 
 @pytest.mark.server
 @pytest.mark.slow
-@pytest.mark.xfail(reason="timeline.rq takes about 80 s on rdflib's Memory store (reported to its owner)",
-                   strict=False)
 def test_app_queries_on_the_shipped_graph_finish_within_15_s_on_every_store(shipped_comparison) -> None:
     _wrong, slow = shipped_comparison
     assert not slow, f"too slow (over {SHIPPED_BUDGET.timeout_s:g} s): {', '.join(slow)}"
