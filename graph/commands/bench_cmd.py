@@ -43,6 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds one query run may take before it is stopped (default 30; --quick: 5)",
     )  # fmt: skip
     parser.add_argument("--app-size", default="100k", help="synthetic size loaded in the app (default 100k)")
+    parser.add_argument(
+        "--plan-from", default=None, metavar="REPORT.json",
+        help="skip queries that timed out (or would, scaled linearly) at the largest size of an earlier report",
+    )  # fmt: skip
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
 
 
@@ -75,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         render_sizes=tuple(int(n) for n in args.render_sizes.split(",") if n.strip()),
         browser=not (args.no_browser or args.quick),
         app_size=app_size,
+        plan_from=Path(args.plan_from) if args.plan_from else None,
     )
 
     def progress(message: str) -> None:
