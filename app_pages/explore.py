@@ -161,6 +161,7 @@ def _draw(key: str, params: tuple[tuple[str, str], ...], violations: tuple[tuple
     )  # fmt: skip
     return {
         "html": drawing.html,
+        "items": drawing.items,
         "legend": drawing.legend,
         "edge_pairs": {k: (str(u), str(v)) for k, (u, v) in drawing.edge_pairs.items()},
         "nodes": drawing.nodes,
@@ -303,7 +304,7 @@ if hidden:
         )  # fmt: skip
 
 result = show_graph(
-    drawn["html"], key=W + "graph", height=GRAPH_HEIGHT + 30, filename="alliance-view.png",
+    drawn["html"], key=W + "graph", height=GRAPH_HEIGHT + 30, filename="alliance-view.png", items=drawn.get("items"),
     query=("?" + urlencode(state.to_params())) if state.to_params() else "",
 )  # fmt: skip
 

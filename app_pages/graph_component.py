@@ -96,9 +96,20 @@ export default function (component) {
   root.dataset.filename = data.filename;
   if (root.dataset.key !== data.key) {
     root.dataset.key = data.key;
-    root.dataset.ready = '0';
-    frame.onload = () => hook(root, frame, setTriggerValue);
-    frame.srcdoc = data.html;
+    const w = frame.contentWindow;
+    if (data.items && root.dataset.ready === '1' && w && w.network && w.vis) {
+      // vis-network is already loaded in the frame: give it the new view's data only
+      w.nodes = new w.vis.DataSet(data.items.nodes);
+      w.edges = new w.vis.DataSet(data.items.edges);
+      w.network.setData({ nodes: w.nodes, edges: w.edges });
+      w.network.fit();
+      root.dataset.nodes = String(w.nodes.length);
+      root.dataset.edges = String(w.edges.length);
+    } else {
+      root.dataset.ready = '0';
+      frame.onload = () => hook(root, frame, setTriggerValue);
+      frame.srcdoc = data.html;
+    }
   }
   root.querySelectorAll('button[data-act]').forEach((b) => {
     b.onclick = () => {
@@ -119,17 +130,25 @@ def _noop() -> None:
 
 
 def show_graph(
-    html: str, *, key: str, height: int = 680, filename: str = "alliance-graph.png", query: str | None = None
+    html: str,
+    *,
+    key: str,
+    height: int = 680,
+    filename: str = "alliance-graph.png",
+    query: str | None = None,
+    items: dict[str, Any] | None = None,
 ) -> Any:
     """Show a rendered view; returns the component result (``.node``, ``.edge``, ``.expand``).
 
     ``query`` (``"?focus=agr:CAN&..."``) is the view's URL query: the browser's address is
-    kept on it, so the address bar always shares the view on screen.
+    kept on it, so the address bar always shares the view on screen. ``items`` (the view's
+    vis-network nodes and edges) lets a frame that already shows a drawing take the new
+    view without reloading vis-network.
     """
     digest = hashlib.sha1(html.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
     return _COMPONENT(
         key=key,
-        data={"html": html, "key": digest, "height": height, "filename": filename, "query": query},
+        data={"html": html, "key": digest, "height": height, "filename": filename, "query": query, "items": items},
         on_node_change=_noop,
         on_edge_change=_noop,
         on_expand_change=_noop,

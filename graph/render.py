@@ -113,6 +113,43 @@ def _vis_options(physics: bool, options: Mapping[str, Any] | None) -> dict[str, 
     return base
 
 
+def vis_items(
+    g: nx.Graph,
+    *,
+    positions: Mapping[Any, tuple[float, float]] | None = None,
+    seed: int = 7,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """vis-network's node and edge items for ``g`` (the data :func:`render_html` draws).
+
+    Text goes in as data only; a page that already shows a drawing can take new items
+    without reloading vis-network.
+    """
+    if positions is None and not all("x" in d and "y" in d for _, d in g.nodes(data=True)):
+        positions = compute_layout(g, seed=seed)
+    ids: dict[Any, int] = {}
+    nodes: list[dict[str, Any]] = []
+    for i, (node, data) in enumerate(g.nodes(data=True)):
+        ids[node] = i
+        item: dict[str, Any] = {"id": i, "label": str(node)}
+        item.update({k: data[k] for k in NODE_KEYS if k in data and data[k] is not None})
+        item["label"] = str(item["label"])
+        if "title" in item:
+            item["title"] = str(item["title"])
+        if positions is not None and node in positions:
+            item["x"], item["y"] = positions[node]
+        item["key"] = str(node)
+        nodes.append(item)
+    edges: list[dict[str, Any]] = []
+    for u, v, data in g.edges(data=True):
+        edge: dict[str, Any] = {"from": ids[u], "to": ids[v]}
+        edge.update({k: data[k] for k in EDGE_KEYS if k in data and data[k] is not None})
+        for k in ("label", "title"):
+            if k in edge:
+                edge[k] = str(edge[k])
+        edges.append(edge)
+    return nodes, edges
+
+
 def render_html(
     g: nx.Graph,
     *,
@@ -137,30 +174,13 @@ def render_html(
     from pyvis.network import Network
 
     net = Network(height=height, width="100%", directed=g.is_directed(), cdn_resources="in_line")
-    if positions is None and not all("x" in d and "y" in d for _, d in g.nodes(data=True)):
-        positions = compute_layout(g, seed=seed)
-    ids: dict[Any, int] = {}
     # Fill pyvis's lists directly: add_node/add_edge check duplicates in O(n) each.
-    for i, (node, data) in enumerate(g.nodes(data=True)):
-        ids[node] = i
-        item: dict[str, Any] = {"id": i, "label": str(node)}
-        item.update({k: data[k] for k in NODE_KEYS if k in data and data[k] is not None})
-        item["label"] = str(item["label"])
-        if "title" in item:
-            item["title"] = str(item["title"])
-        if positions is not None and node in positions:
-            item["x"], item["y"] = positions[node]
-        item["key"] = str(node)
+    nodes, edges = vis_items(g, positions=positions, seed=seed)
+    for item in nodes:
         net.nodes.append(item)
-        net.node_ids.append(i)
-        net.node_map[i] = item
-    for u, v, data in g.edges(data=True):
-        edge: dict[str, Any] = {"from": ids[u], "to": ids[v]}
-        edge.update({k: data[k] for k in EDGE_KEYS if k in data and data[k] is not None})
-        for k in ("label", "title"):
-            if k in edge:
-                edge[k] = str(edge[k])
-        net.edges.append(edge)
+        net.node_ids.append(item["id"])
+        net.node_map[item["id"]] = item
+    net.edges.extend(edges)
     # Render pyvis's template ourselves: its generate_html() switches to a popup that
     # writes tooltips with innerHTML whenever a title contains "href" (an XSS hole).
     template = net.templateEnv.get_template(net.path)
@@ -239,6 +259,7 @@ class Drawing:
     edge_pairs: dict[str, tuple[Any, Any]]
     nodes: int
     edges: int
+    items: dict[str, list[dict[str, Any]]] | None = None
 
 
 def group_colours(groups: Iterable[str]) -> dict[str, str]:
@@ -395,5 +416,7 @@ def draw_view(
         g, groups=groups, sizes=sizes, violations=violations, hidden=hidden, focus=focus,
         positions=positions, size_label=size_label,
     )  # fmt: skip
-    html = render_html(d, height=height, positions={n: (a["x"], a["y"]) for n, a in d.nodes(data=True) if "x" in a})
-    return Drawing(html, legend, edge_pairs, d.number_of_nodes(), d.number_of_edges())
+    pos = {n: (a["x"], a["y"]) for n, a in d.nodes(data=True) if "x" in a}
+    html = render_html(d, height=height, positions=pos)
+    vnodes, vedges = vis_items(d, positions=pos)
+    return Drawing(html, legend, edge_pairs, d.number_of_nodes(), d.number_of_edges(), {"nodes": vnodes, "edges": vedges})
