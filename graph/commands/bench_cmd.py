@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reps", type=int, default=None, help="most repetitions per query (default 7)")
     parser.add_argument(
         "--query-timeout", type=float, default=None,
-        help="seconds one query run may take before it is stopped (default 30; --quick: 5)",
+        help="seconds one query run may take before it is stopped (default 10; --quick: 5)",
     )  # fmt: skip
     parser.add_argument("--app-size", default="100k", help="synthetic size loaded in the app (default 100k)")
     parser.add_argument(
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_reps=args.reps or (3 if args.quick else 7),
         query_budget_s=0.5 if args.quick else 1.0,
-        query_timeout_s=args.query_timeout or (5.0 if args.quick else 30.0),
+        query_timeout_s=args.query_timeout or (5.0 if args.quick else 10.0),
         rdflib_max_size=rdflib_max,
         turtle=not (args.no_turtle or args.quick),
         render=not args.no_render,
