@@ -189,6 +189,10 @@ def test_analyst_walk(explorer_url: str, page: tuple[Any, Any], browser: Any) ->
     p.mouse.click(pt["x"], pt["y"])
     panel = p.locator(".st-key-ex_statements")
     panel.wait_for(timeout=WAIT)
+    # the panel's heading can arrive before its statements: wait for the statements themselves
+    from playwright.sync_api import expect
+
+    expect(panel).to_contain_text("credibility grade", timeout=WAIT)
     text = panel.inner_text()
     assert "Statements:" in text and "credibility grade" in text and "source:" in text
     shot(p, "4-statements")
