@@ -193,6 +193,7 @@ def test_analyst_walk(explorer_url: str, page: tuple[Any, Any], browser: Any) ->
     from playwright.sync_api import expect
 
     expect(panel).to_contain_text("credibility grade", timeout=WAIT)
+    expect(panel).to_contain_text("source:", timeout=WAIT)
     text = panel.inner_text()
     assert "Statements:" in text and "credibility grade" in text and "source:" in text
     shot(p, "4-statements")
