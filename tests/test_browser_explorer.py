@@ -204,6 +204,8 @@ def test_analyst_walk(explorer_url: str, page: tuple[Any, Any], browser: Any) ->
     p.wait_for_url("**/profile?entity=agr*SWE*", timeout=WAIT)
     p.get_by_role("heading", name="Sweden").first.wait_for(timeout=WAIT)
     p.get_by_role("heading", name="Sources").first.wait_for(timeout=WAIT)
+    # the list under the heading streams in after it
+    p.locator("[data-testid=stMain] a[href^='https://']").first.wait_for(timeout=WAIT)
     body = p.locator("[data-testid=stMain]").inner_text()
     assert "member of →" in body and "Relationships" in body
     sources = body.split("Sources", 1)[-1]
