@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -100,48 +98,6 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 # --- nothing phones out --------------------------------------------------------------
 
 
-class Listener:
-    """A TCP listener on loopback that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.received: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(1)
-                try:
-                    self.received.append(conn.recv(65536) or b"<connected>")
-                except OSError:
-                    self.received.append(b"<connected>")
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    lst = Listener()
-    try:
-        yield lst
-    finally:
-        lst.close()
-
-
 @pytest.fixture(scope="module")
 def stores() -> dict[str, KnowledgeGraph]:
     files = [DATA / "graph.ttl"]
@@ -162,7 +118,7 @@ def _outbound_queries(port: int) -> list[str]:
 
 
 @pytest.mark.parametrize("store", ["oxigraph", "memory"])
-def test_service_and_from_to_loopback_send_nothing(stores, listener: Listener, store: str) -> None:
+def test_service_and_from_to_loopback_send_nothing(stores, listener, store: str) -> None:
     for text in _outbound_queries(listener.port):
         with pytest.raises(QueryRefused):
             run_query(stores[store], text)
@@ -170,7 +126,7 @@ def test_service_and_from_to_loopback_send_nothing(stores, listener: Listener, s
     assert listener.received == []
 
 
-def test_the_endpoint_sends_nothing_either(stores, listener: Listener) -> None:
+def test_the_endpoint_sends_nothing_either(stores, listener) -> None:
     from graph.endpoint import make_server
 
     server = make_server(stores["oxigraph"], "127.0.0.1", 0, quiet=True)
@@ -196,7 +152,7 @@ def test_the_endpoint_sends_nothing_either(stores, listener: Listener) -> None:
     assert listener.received == []
 
 
-def test_the_listener_does_record_a_real_request(listener: Listener) -> None:
+def test_the_listener_does_record_a_real_request(listener) -> None:
     """The control: the listener notices a connection when one is made."""
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{listener.port}/x", timeout=2)
