@@ -503,19 +503,9 @@ _OX_GRAPHS = {
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def term_from_ox(term: Any) -> Node | None:
-    """An rdflib term from an Oxigraph one; ``xsd:string`` literals become plain literals.
-
-    Plain and ``xsd:string`` literals are the same in RDF 1.1 but unequal in rdflib;
-    making them plain gives the same rows on every store.
-    """
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING:
-        return RDFLiteral(term.value)
-    return from_ox(term)  # type: ignore[no-any-return, return-value]
+#: An rdflib term from an Oxigraph one, ``xsd:string`` literals made plain (one converter:
+#: :func:`graph.terms.from_ox`).
+term_from_ox = from_ox
 
 
 def _ox_query(store: ox.Store, text: str, terms: Mapping[str, Identifier]) -> Any:
