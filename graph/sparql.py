@@ -642,19 +642,13 @@ def _run_oxigraph_direct(
             names = [v.value for v in raw.variables]
             rows: list[tuple[Node | None, ...]] = []
             truncated = False
-            # Results repeat terms (a hub, a type, a grade): convert each distinct term once.
-            seen: dict[Any, Node | None] = {None: None}
+            # Results repeat terms (a hub, a type, a grade): from_ox converts each
+            # distinct term once and keeps it (graph.terms).
             for solution in raw:
                 if cap is not None and len(rows) >= cap:
                     truncated = True
                     break
-                row = []
-                for t in solution:
-                    try:
-                        row.append(seen[t])
-                    except KeyError:
-                        row.append(seen.setdefault(t, term_from_ox(t)))
-                rows.append(tuple(row))
+                rows.append(tuple(map(term_from_ox, solution)))
             return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
         g = _new_graph()
         truncated = False

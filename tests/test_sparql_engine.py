@@ -159,3 +159,24 @@ def test_cli_timeout_stops_a_runaway(capsys) -> None:
     code = main(["query", "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "--timeout", "1"])
     assert code == 1
     assert "time limit" in capsys.readouterr().err
+
+
+def test_term_conversion_is_cached_bounded_and_keeps_simple_literals_simple(monkeypatch):
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import XSD
+
+    from graph import terms
+
+    monkeypatch.setattr(terms, "_CACHE", {})
+    monkeypatch.setattr(terms, "_CACHE_MAX", 3)
+    xsd_string = ox.Literal("Canada", datatype=ox.NamedNode(str(XSD.string)))
+    assert terms.from_ox(xsd_string) == Literal("Canada")
+    assert terms.from_ox(ox.Literal("Canada", language="en")) == Literal("Canada", lang="en")
+    dated = terms.from_ox(ox.Literal("2023-04-04", datatype=ox.NamedNode(str(XSD.date))))
+    assert dated == Literal("2023-04-04", datatype=XSD.date)
+    # a second ask gives the same object back, converted once
+    assert terms.from_ox(ox.Literal("2023-04-04", datatype=ox.NamedNode(str(XSD.date)))) is dated
+    # the fourth distinct term drops the cache instead of growing it past its bound
+    assert terms.from_ox(ox.NamedNode("https://example.org/x")) == URIRef("https://example.org/x")
+    assert len(terms._CACHE) == 1
