@@ -34,6 +34,10 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+# Which page the previous run showed: a page can tell a rerun from an arrival (Explore
+# restores the view left behind when the sidebar brings the user back to it).
+st.session_state["ag_from_page"] = st.session_state.get("ag_page")
+st.session_state["ag_page"] = page.url_path
 with st.sidebar:
     st.caption("Alliance Graph · offline · every fact sourced and graded")
 from app_pages.common import store_picker  # noqa: E402 - after set_page_config

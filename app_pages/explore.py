@@ -4,7 +4,6 @@ and size by measure; click for profiles and statements; share and export the vie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -12,7 +11,6 @@ from rdflib import URIRef
 
 from app_pages.common import (
     code,
-    full_layout,
     graph_key,
     label_of,
     md,
@@ -23,6 +21,7 @@ from app_pages.common import (
     violations_by_node,
     when,
 )
+from app_pages.drawing import GRAPH_HEIGHT, draw_view_cached
 from app_pages.graph_component import show_graph
 from graph.results import short_name
 from graph.view import (
@@ -34,14 +33,10 @@ from graph.view import (
     View,
     ViewState,
     build_view,
-    construct_query,
-    node_communities,
-    node_measure,
     statements_between,
     to_iri,
 )
 
-GRAPH_HEIGHT = 660
 W = "ex_"  # widget key prefix
 
 
@@ -89,9 +84,17 @@ def _state_from_widgets() -> ViewState:
 
 def _sync_from_url() -> None:
     params = _url_params()
-    if st.session_state.get(W + "written") != params:
+    ss = st.session_state
+    written = ss.get(W + "written")
+    if not params and written and ss.get("ag_from_page") != ss.get("ag_page"):
+        # Back on Explore from another page (the sidebar's link carries no view): show
+        # the view left behind. Streamlit dropped the widgets' values meanwhile.
+        params = written
         _load_widgets(ViewState.from_params(params))
-        st.session_state[W + "written"] = params
+        return
+    if written != params:
+        _load_widgets(ViewState.from_params(params))
+        ss[W + "written"] = params
 
 
 def _write_url(state: ViewState) -> None:
@@ -131,45 +134,7 @@ def _show_all_of(node: str) -> None:
     st.session_state[W + "more"] = more
 
 
-# --- cached drawing -------------------------------------------------------------------
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _draw(key: str, params: tuple[tuple[str, str], ...], violations: tuple[tuple[str, tuple[str, ...]], ...] | None) -> dict[str, Any]:
-    """Build and draw a view (cached by graph and view parameters)."""
-    from graph.render import draw_view, layout_positions
-
-    state = ViewState.from_params(dict(params))
-    view = build_view(network(key), state)
-    g = view.graph
-    if state.colour == "community":
-        comms = node_communities(g)
-        groups = {n: f"Community {comms.get(n, 0) + 1}" for n in g.nodes}
-    else:
-        groups = {n: str(d.get("type", "Entity")) for n, d in g.nodes(data=True)}
-    sizes = node_measure(g, state.size) if state.size != "none" else {}
-    if view.focus is None:
-        base = full_layout(key)
-        positions = {n: base[n] for n in g.nodes if n in base}
-    else:
-        positions = layout_positions(g)
-    drawing = draw_view(
-        g, groups=groups, sizes=sizes,
-        violations={URIRef(n): list(m) for n, m in violations} if violations else None,
-        hidden=view.hidden, focus=view.focus, positions=positions,
-        height=f"{GRAPH_HEIGHT}px", size_label="PageRank" if state.size == "pagerank" else state.size,
-    )  # fmt: skip
-    return {
-        "html": drawing.html,
-        "items": drawing.items,
-        "legend": drawing.legend,
-        "edge_pairs": {k: (str(u), str(v)) for k, (u, v) in drawing.edge_pairs.items()},
-        "nodes": drawing.nodes,
-        "edges": g.number_of_edges(),
-        "hidden": {str(n): c for n, c in view.hidden.items()},
-        "focus_found": view.focus is None or view.focus in g,
-        "construct": construct_query(view),
-    }
+# --- drawing (app_pages.drawing: cached, and warmed for the default view at start) ------
 
 
 def _view(key: str, state: ViewState) -> View:
@@ -280,7 +245,7 @@ marks = violations_by_node(key) if show_violations else None
 in_view_marks = (
     tuple(sorted((str(n), tuple(m)) for n, m in marks.items())) if marks else None
 )
-drawn = _draw(key, params, in_view_marks)
+drawn = draw_view_cached(key, params, in_view_marks)
 
 # Header line: what is shown, what is not.
 hidden: dict[str, int] = drawn["hidden"]
@@ -365,7 +330,7 @@ with st.expander("Share and export this view", expanded=False):
     st.code(f"{base_url}?{query}" if query else base_url or "(the page address)", language=None)
     c = st.columns(6)
     c[0].download_button(
-        "HTML (offline)", drawn["html"], file_name="alliance-view.html", mime="text/html", key=W + "dl_html",
+        "HTML (offline)", lambda: drawn["html"], file_name="alliance-view.html", mime="text/html", key=W + "dl_html",
         help="A self-contained page: opens with no internet",
     )  # fmt: skip
     c[1].download_button(

@@ -110,6 +110,23 @@ def test_shared_link_restores_every_control(small: None) -> None:
     assert at.query_params["rels"] == "memberOf,partnerOf"
 
 
+def test_back_on_explore_from_another_page_shows_the_view_left_behind(small: None) -> None:
+    at = app(focus="agr:CAN", date="2020-01-01").run()
+    no_errors(at)
+    for target in ("app_pages/sparql.py", "app_pages/explore.py"):
+        # the sidebar's links carry no view in the address
+        at.switch_page(target)
+        for name in list(at.query_params):
+            del at.query_params[name]
+        at.run()
+        no_errors(at)
+    assert "around Canada" in texts(at) and "as of 2020-01-01" in texts(at)
+    assert at.query_params["focus"] == "agr:CAN" and at.query_params["date"] == "2020-01-01"
+    # a fresh visit with no view in the address still starts from the whole network
+    fresh = app().run()
+    assert "around" not in texts(fresh)
+
+
 def test_date_filter_shows_the_alliance_as_it_stood(small: None) -> None:
     at = app(focus="agr:NATO", date="2020-01-01").run()
     no_errors(at)

@@ -50,8 +50,15 @@ def warm_up() -> None:
         common.base_graph()
         common.network(key)
         common.full_layout(key)
-        common.search_index(key)
         import app_pages.graph_component  # noqa: F401 - registers the component's assets
+        from app_pages import drawing
+
+        drawing.warm_default_view(key)
+        common.search_index(key)
+        # Streamlit imports pandas (and pyarrow) on the first component or table it
+        # sends: 0.6 s the first visitor would otherwise wait for.
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
     except Exception as err:  # noqa: BLE001 - warming is an optimisation; the app reports errors itself
         print(f"(warm-up skipped: {err})", file=sys.stderr)
     finally:
