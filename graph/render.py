@@ -171,24 +171,14 @@ def render_html(
     >>> "cdn" in html.lower() or "https://" in html
     False
     """
-    from pyvis.network import Network
-
-    net = Network(height=height, width="100%", directed=g.is_directed(), cdn_resources="in_line")
-    # Fill pyvis's lists directly: add_node/add_edge check duplicates in O(n) each.
     nodes, edges = vis_items(g, positions=positions, seed=seed)
-    for item in nodes:
-        net.nodes.append(item)
-        net.node_ids.append(item["id"])
-        net.node_map[item["id"]] = item
-    net.edges.extend(edges)
     # Render pyvis's template ourselves: its generate_html() switches to a popup that
     # writes tooltips with innerHTML whenever a title contains "href" (an XSS hole).
-    template = net.templateEnv.get_template(net.path)
-    html = template.render(
+    html = _pyvis_template().render(
         height=height,
         width="100%",
-        nodes=net.nodes,
-        edges=net.edges,
+        nodes=nodes,
+        edges=edges,
         heading="",
         options=json.dumps(_vis_options(physics, options)),
         physics_enabled=physics,
@@ -216,6 +206,15 @@ def render_html(
         html = html.replace("</body>", f"<script>\n{extra_script}\n</script>\n</body>")
     assert_self_contained(html)
     return html
+
+
+@lru_cache(maxsize=1)
+def _pyvis_template() -> Any:
+    """pyvis's page template, compiled once (pyvis compiles it again for every network)."""
+    from pyvis.network import Network
+
+    net = Network(cdn_resources="in_line")
+    return net.templateEnv.get_template(net.path)
 
 
 #: The only vis-network styles a drawing needs (the shipped stylesheet is 220 kB, mostly the
