@@ -7,6 +7,8 @@ its graph already drawn instead of building, laying out and rendering it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import streamlit as st
@@ -23,8 +25,9 @@ Marks = tuple[tuple[str, tuple[str, ...]], ...] | None
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def draw_view_cached(key: str, params: tuple[tuple[str, str], ...], violations: Marks) -> dict[str, Any]:
-    """Build and draw a view: the page's HTML, the vis-network items, the legend and what the
-    page shows beside the picture (counts, hidden neighbours, the CONSTRUCT query)."""
+    """Build and draw a view: its vis-network items, the legend and what the page shows
+    beside the picture (counts, hidden neighbours, the CONSTRUCT query). The offline page
+    is made from the items only when asked for (:func:`view_page`)."""
     from graph.render import draw_view, layout_positions
 
     state = ViewState.from_params(dict(params))
@@ -48,8 +51,11 @@ def draw_view_cached(key: str, params: tuple[tuple[str, str], ...], violations: 
         height=f"{GRAPH_HEIGHT}px", size_label="PageRank" if state.size == "pagerank" else state.size,
     )  # fmt: skip
     return {
-        "html": drawing.html,
         "items": drawing.items,
+        # a name for this drawing: the frame redraws only when it changes
+        "key": hashlib.sha1(
+            json.dumps(drawing.items, sort_keys=True).encode("utf-8"), usedforsecurity=False
+        ).hexdigest()[:16],
         "legend": drawing.legend,
         "edge_pairs": {k: (str(u), str(v)) for k, (u, v) in drawing.edge_pairs.items()},
         "nodes": drawing.nodes,
@@ -66,5 +72,16 @@ def default_params() -> tuple[tuple[str, str], ...]:
 
 
 def warm_default_view(key: str) -> None:
-    """Draw the default view into the cache (before validation has marked anything)."""
+    """Draw the default view into the cache (before validation has marked anything), and
+    make the empty vis-network page its frame loads."""
+    from app_pages.graph_component import frame_page
+
     draw_view_cached(key, default_params(), None)
+    frame_page(GRAPH_HEIGHT)
+
+
+def view_page(drawn: dict[str, Any]) -> str:
+    """The drawn view as a self-contained HTML page (vis-network inlined): the offline export."""
+    from graph.render import page_html
+
+    return page_html(drawn["items"]["nodes"], drawn["items"]["edges"], height=f"{GRAPH_HEIGHT}px")

@@ -21,7 +21,7 @@ from app_pages.common import (
     violations_by_node,
     when,
 )
-from app_pages.drawing import GRAPH_HEIGHT, draw_view_cached
+from app_pages.drawing import GRAPH_HEIGHT, draw_view_cached, view_page
 from app_pages.graph_component import show_graph
 from graph.results import short_name
 from graph.view import (
@@ -269,7 +269,7 @@ if hidden:
         )  # fmt: skip
 
 result = show_graph(
-    drawn["html"], key=W + "graph", height=GRAPH_HEIGHT + 30, filename="alliance-view.png", items=drawn.get("items"),
+    drawn["items"], view_key=drawn["key"], key=W + "graph", height=GRAPH_HEIGHT + 30, filename="alliance-view.png",
     query=("?" + urlencode(state.to_params())) if state.to_params() else "",
 )  # fmt: skip
 
@@ -330,7 +330,7 @@ with st.expander("Share and export this view", expanded=False):
     st.code(f"{base_url}?{query}" if query else base_url or "(the page address)", language=None)
     c = st.columns(6)
     c[0].download_button(
-        "HTML (offline)", lambda: drawn["html"], file_name="alliance-view.html", mime="text/html", key=W + "dl_html",
+        "HTML (offline)", lambda: view_page(drawn), file_name="alliance-view.html", mime="text/html", key=W + "dl_html",
         help="A self-contained page: opens with no internet",
     )  # fmt: skip
     c[1].download_button(

@@ -1,5 +1,7 @@
-"""The graph on the page: the self-contained pyvis page (``graph.render``) shown in an iframe
-by an ``st.components.v2`` component, which carries clicks back to Python.
+"""The graph on the page: an ``st.components.v2`` component holding an iframe with an empty
+vis-network page (``graph.render.shell_html``, vis-network inlined), which the component
+fills with a view's items (``network.setData``) and whose clicks it carries back to Python.
+The frame loads vis-network once; a new view sends only its nodes and edges.
 
 Events (trigger values, present only in the rerun the click causes):
 
@@ -14,7 +16,9 @@ shows inlines vis-network.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from typing import Any
 
 import streamlit as st
@@ -60,9 +64,6 @@ function hook(root, frame, setTriggerValue) {
       if (n) { setTriggerValue('expand', n.key); }
     }
   });
-  root.dataset.ready = '1';
-  root.dataset.nodes = String(w.nodes.length);
-  root.dataset.edges = String(w.edges.length);
 }
 
 function savePng(frame, filename) {
@@ -84,6 +85,21 @@ function savePng(frame, filename) {
   a.remove();
 }
 
+function draw(root, frame, items, key) {
+  // Give vis-network (already loaded in the frame) the view's data.
+  const w = frame.contentWindow;
+  w.nodes = new w.vis.DataSet(items.nodes);
+  w.edges = new w.vis.DataSet(items.edges);
+  w.network.setData({ nodes: w.nodes, edges: w.edges });
+  w.network.fit();
+  // fit() frames the nodes, not their labels: leave a margin so edge labels stay whole
+  w.network.moveTo({ scale: w.network.getScale() * 0.9 });
+  root.dataset.key = key;
+  root.dataset.nodes = String(w.nodes.length);
+  root.dataset.edges = String(w.edges.length);
+  root.dataset.ready = '1';
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector('.ag-graph');
@@ -94,22 +110,22 @@ export default function (component) {
     history.replaceState(history.state, '', location.pathname + data.query + location.hash);
   }
   root.dataset.filename = data.filename;
-  if (root.dataset.key !== data.key) {
-    root.dataset.key = data.key;
-    const w = frame.contentWindow;
-    if (data.items && root.dataset.ready === '1' && w && w.network && w.vis) {
-      // vis-network is already loaded in the frame: give it the new view's data only
-      w.nodes = new w.vis.DataSet(data.items.nodes);
-      w.edges = new w.vis.DataSet(data.items.edges);
-      w.network.setData({ nodes: w.nodes, edges: w.edges });
-      w.network.fit();
-      root.dataset.nodes = String(w.nodes.length);
-      root.dataset.edges = String(w.edges.length);
-    } else {
-      root.dataset.ready = '0';
-      frame.onload = () => hook(root, frame, setTriggerValue);
-      frame.srcdoc = data.html;
-    }
+  // The latest view wins: a frame still loading draws it once vis-network is there.
+  root.agPending = { items: data.items, key: data.key };
+  if (root.dataset.shell !== data.shell_key) {
+    root.dataset.shell = data.shell_key;
+    root.dataset.ready = '0';
+    root.dataset.loaded = '0';
+    frame.onload = () => {
+      const w = frame.contentWindow;
+      if (!w || !w.network) { return; }
+      hook(root, frame, setTriggerValue);
+      root.dataset.loaded = '1';
+      draw(root, frame, root.agPending.items, root.agPending.key);
+    };
+    frame.srcdoc = data.shell;
+  } else if (root.dataset.loaded === '1' && root.dataset.key !== data.key) {
+    draw(root, frame, data.items, data.key);
   }
   root.querySelectorAll('button[data-act]').forEach((b) => {
     b.onclick = () => {
@@ -129,27 +145,45 @@ def _noop() -> None:
     return None
 
 
+@functools.lru_cache(maxsize=8)
+def frame_page(height: int) -> tuple[str, str]:
+    """The empty vis-network page for a frame ``height`` pixels high, and its digest."""
+    from graph.render import shell_html
+
+    html = shell_html(f"{height}px")
+    return html, hashlib.sha1(html.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+
 def show_graph(
-    html: str,
+    items: dict[str, Any],
     *,
     key: str,
+    view_key: str | None = None,
     height: int = 680,
     filename: str = "alliance-graph.png",
     query: str | None = None,
-    items: dict[str, Any] | None = None,
 ) -> Any:
-    """Show a rendered view; returns the component result (``.node``, ``.edge``, ``.expand``).
+    """Draw a view's vis-network ``items`` (``{"nodes": [...], "edges": [...]}``, see
+    ``graph.render.Drawing.items``); returns the component result (``.node``, ``.edge``,
+    ``.expand``).
 
-    ``query`` (``"?focus=agr:CAN&..."``) is the view's URL query: the browser's address is
-    kept on it, so the address bar always shares the view on screen. ``items`` (the view's
-    vis-network nodes and edges) lets a frame that already shows a drawing take the new
-    view without reloading vis-network.
+    ``view_key`` names the view (the frame redraws only when it changes; by default a
+    digest of the items). ``query`` (``"?focus=agr:CAN&..."``) is the view's URL query:
+    the browser's address is kept on it, so the address bar always shares the view on
+    screen.
     """
-    digest = hashlib.sha1(html.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+    shell, shell_key = frame_page(height - 30)
+    if view_key is None:
+        view_key = hashlib.sha1(
+            json.dumps(items, sort_keys=True).encode("utf-8"), usedforsecurity=False
+        ).hexdigest()[:16]
     return _COMPONENT(
         key=key,
-        data={"html": html, "key": digest, "height": height, "filename": filename, "query": query, "items": items},
+        data={
+            "shell": shell, "shell_key": shell_key, "items": items, "key": view_key,
+            "height": height, "filename": filename, "query": query,
+        },
         on_node_change=_noop,
         on_edge_change=_noop,
         on_expand_change=_noop,
-    )
+    )  # fmt: skip

@@ -43,7 +43,7 @@ def _measures(key: str) -> dict[str, dict[str, float]]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _neighbourhood(key: str, iri: str) -> str:
+def _neighbourhood(key: str, iri: str) -> dict[str, Any]:
     from graph.render import draw_view, layout_positions
 
     view = build_view(network(key), ViewState(focus=iri, hops=1, cap=40))
@@ -52,7 +52,7 @@ def _neighbourhood(key: str, iri: str) -> str:
     return draw_view(
         g, groups=groups, sizes=node_measure(g, "degree"), hidden=view.hidden, focus=view.focus,
         positions=layout_positions(g), height="420px",
-    ).html  # fmt: skip
+    ).items  # fmt: skip
 
 
 def _go(iri: str) -> None:

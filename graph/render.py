@@ -172,13 +172,30 @@ def render_html(
     False
     """
     nodes, edges = vis_items(g, positions=positions, seed=seed)
+    return page_html(nodes, edges, height=height, physics=physics, options=options, extra_script=extra_script)
+
+
+def page_html(
+    nodes: Sequence[Mapping[str, Any]],
+    edges: Sequence[Mapping[str, Any]],
+    *,
+    height: str = "700px",
+    physics: bool = False,
+    options: Mapping[str, Any] | None = None,
+    extra_script: str = "",
+) -> str:
+    """The self-contained page drawing vis-network ``nodes`` and ``edges`` (see :func:`vis_items`).
+
+    >>> "vis.Network" in page_html([{"id": 0, "label": "a"}], [])
+    True
+    """
     # Render pyvis's template ourselves: its generate_html() switches to a popup that
     # writes tooltips with innerHTML whenever a title contains "href" (an XSS hole).
     html = _pyvis_template().render(
         height=height,
         width="100%",
-        nodes=nodes,
-        edges=edges,
+        nodes=list(nodes),
+        edges=list(edges),
         heading="",
         options=json.dumps(_vis_options(physics, options)),
         physics_enabled=physics,
@@ -253,12 +270,26 @@ MAX_LABEL = 32
 class Drawing:
     """A drawn view: the page, its legend, and how drawn edges map back to entity pairs."""
 
-    html: str
     legend: list[tuple[str, str]]
     edge_pairs: dict[str, tuple[Any, Any]]
     nodes: int
     edges: int
-    items: dict[str, list[dict[str, Any]]] | None = None
+    #: vis-network's ``nodes`` and ``edges`` items: what a frame showing :func:`shell_html` draws
+    items: dict[str, list[dict[str, Any]]]
+    height: str = "680px"
+
+    @property
+    def html(self) -> str:
+        """The view as a self-contained page (vis-network inlined): the offline export."""
+        return page_html(self.items["nodes"], self.items["edges"], height=self.height)
+
+
+@lru_cache(maxsize=8)
+def shell_html(height: str = "680px") -> str:
+    """An empty drawing page: vis-network loaded, ``network`` created with no data. A frame
+    showing it draws any view by ``network.setData`` with a view's :attr:`Drawing.items`,
+    so only the items travel when the view changes."""
+    return page_html([], [], height=height)
 
 
 def group_colours(groups: Iterable[str]) -> dict[str, str]:
@@ -410,12 +441,12 @@ def draw_view(
     height: str = "680px",
     size_label: str = "size",
 ) -> Drawing:
-    """Style a view (see :func:`style_view`) and render it as a self-contained page."""
+    """Style a view (see :func:`style_view`) and give its vis-network items (:attr:`Drawing.html`: the page)."""
     d, legend, edge_pairs = style_view(
         g, groups=groups, sizes=sizes, violations=violations, hidden=hidden, focus=focus,
         positions=positions, size_label=size_label,
     )  # fmt: skip
     pos = {n: (a["x"], a["y"]) for n, a in d.nodes(data=True) if "x" in a}
-    html = render_html(d, height=height, positions=pos)
     vnodes, vedges = vis_items(d, positions=pos)
-    return Drawing(html, legend, edge_pairs, d.number_of_nodes(), d.number_of_edges(), {"nodes": vnodes, "edges": vedges})
+    items = {"nodes": vnodes, "edges": vedges}
+    return Drawing(legend, edge_pairs, d.number_of_nodes(), d.number_of_edges(), items, height)
