@@ -218,3 +218,8 @@ def test_rewritten_saved_queries_match_their_plain_form(name: str, data: str, tm
     plain = run_query(graph, _PLAIN[name])
     assert len(fast) > 0
     assert sorted(map(str, fast.rows)) == sorted(map(str, plain.rows))
+
+
+def test_cli_says_use_file_when_given_a_file_name_as_the_query(capsys) -> None:
+    assert main(["query", "graph/queries/sources.rq"]) == 2
+    assert "use --file graph/queries/sources.rq" in capsys.readouterr().err

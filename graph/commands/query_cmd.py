@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         text = get_saved_query(args.name).text
     elif args.text:
         text = sys.stdin.read() if args.text == "-" else args.text
+        if text.strip().endswith(".rq") and not any(c.isspace() for c in text.strip()):
+            raise ConfigError(f"{text.strip()!r} is a file name, not a query: use --file {text.strip()}")
     else:
         raise ConfigError("give the query text, --file F.rq or --name SAVED (or --list)")
     limits = limits_from_args(args)
