@@ -523,10 +523,17 @@ def _network_tasks(kg: Any, spec: dict[str, Any]) -> dict[str, Any]:
     from graph.network import project
 
     out: dict[str, Any] = {}
-    t0 = time.perf_counter()
-    g = project(kg)
+    times = []
+    g: Any = None
+    for _ in range(3):  # the median of three, like the queries; the first (cold) is kept too
+        g = None  # freeing the previous graph is not part of the next projection
+        t0 = time.perf_counter()
+        g = project(kg)
+        times.append(time.perf_counter() - t0)
     out["projection"] = {
-        "time_s": time.perf_counter() - t0,
+        "time_s": statistics.median(times),
+        "first_s": times[0],
+        "times_s": times,
         "nodes": g.number_of_nodes(),
         "edges": g.number_of_edges(),
     }
@@ -1015,6 +1022,8 @@ def _network_rows(name: str, entry: dict[str, Any]) -> list[list[str]]:
     if proj:
         check = ("ok" if proj["time_s"] < TARGETS["projection_s"] else "MISS") if name == "1M" else ""
         what = f"projection ({proj['nodes']:,} nodes, {proj['edges']:,} edges)"
+        if "first_s" in proj:
+            what += f", median of 3, first {_fmt_s(proj['first_s'])}"
         rows.append(_row(what, name, _fmt_s(proj["time_s"]), check=check))
     an = entry.get("analytics") or {}
     if "error" in an:
@@ -1116,7 +1125,8 @@ def target_summary(report: dict[str, Any], size: str = "1M") -> list[str]:
              + (f"; not finished: {', '.join(failed)}" if failed else ""))  # fmt: skip
         proj = entry.get("projection")
         if proj:
-            line(proj["time_s"] < TARGETS["projection_s"], f"projection {size}: {proj['time_s']:.2f} s")
+            first = f" (median of 3; first run {proj['first_s']:.2f} s)" if "first_s" in proj else ""
+            line(proj["time_s"] < TARGETS["projection_s"], f"projection {size}: {proj['time_s']:.2f} s{first}")
         an = entry.get("analytics") or {}
         if "total_s" in an:
             line(an["total_s"] < TARGETS["analytics_s"], f"analytics suite {size}: {an['total_s']:.2f} s")
