@@ -23,7 +23,9 @@ GRAPH_HEIGHT = 660
 Marks = tuple[tuple[str, tuple[str, ...]], ...] | None
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# cache_resource, not cache_data: a view at 100k triples is megabytes of items, which
+# cache_data would unpickle on every rerun. Callers only read the result.
+@st.cache_resource(max_entries=32, show_spinner=False)
 def draw_view_cached(key: str, params: tuple[tuple[str, str], ...], violations: Marks) -> dict[str, Any]:
     """Build and draw a view: its vis-network items, the legend and what the page shows
     beside the picture (counts, hidden neighbours, the CONSTRUCT query). The offline page

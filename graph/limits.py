@@ -32,6 +32,7 @@ import os
 import pickle
 import select
 import signal
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -174,6 +175,20 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when the thread that forked it ends (the
+    server stopped): a worker must never outlive the server and run on alone."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _child(work: Callable[[], bytes], fd: int, memory_mb: int | None) -> None:
     """Body of the forked worker: never returns."""
     code = 0
@@ -184,6 +199,7 @@ def _child(work: Callable[[], bytes], fd: int, memory_mb: int | None) -> None:
         os.closerange(fd + 1, _max_fd())
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _die_with_parent()
         _cap_memory(memory_mb)
         try:
             payload = _OK + work()

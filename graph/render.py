@@ -264,6 +264,8 @@ PALETTE = (
 )  # fmt: skip
 VIOLATION_COLOUR = "#D00000"
 MAX_LABEL = 32
+#: Statements listed in an edge's tooltip; the rest are counted (a click lists them all).
+MAX_TOOLTIP_STATEMENTS = 8
 
 
 @dataclass
@@ -378,7 +380,7 @@ def style_view(
             "label": shown,
             "group": group,
             "color": colours[group],
-            "size": 10 + 30 * (sizes.get(n, 0.0) / top) if sizes else 16,
+            "size": round(10 + 30 * (sizes.get(n, 0.0) / top), 1) if sizes else 16,
             "borderWidth": 1,
         }
         problems = violations.get(n, ())
@@ -394,7 +396,8 @@ def style_view(
             item["shape"] = "star"
         item["title"] = "\n".join(lines)
         if n in pos:
-            item["x"], item["y"] = pos[n]
+            # a tenth of a layout unit is far below a pixel: shorter numbers, smaller pages
+            item["x"], item["y"] = round(pos[n][0], 1), round(pos[n][1], 1)
         d.add_node(n, **item)
     pairs: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     for u, v, data in g.edges(data=True):
@@ -408,8 +411,10 @@ def style_view(
         lab_u = str(g.nodes[u].get("label", u))
         lab_v = str(g.nodes[v].get("label", v))
         title = [f"{lab_u} — {lab_v}"] + [
-            ("→ " if x["_dir"] == (u, v) else "← ") + describe_statement(x) for x in items
+            ("→ " if x["_dir"] == (u, v) else "← ") + describe_statement(x) for x in items[:MAX_TOOLTIP_STATEMENTS]
         ]
+        if len(items) > MAX_TOOLTIP_STATEMENTS:
+            title.append(f"… and {len(items) - MAX_TOOLTIP_STATEMENTS} more statements")
         title.append("(click for statements and sources)")
         grades = [x["credibility"] for x in items if x.get("credibility") is not None]
         statuses = {x.get("status") for x in items}

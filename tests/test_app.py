@@ -127,6 +127,29 @@ def test_back_on_explore_from_another_page_shows_the_view_left_behind(small: Non
     assert "around" not in texts(fresh)
 
 
+def _drawn_items(at: AppTest) -> dict:
+    import json
+
+    return json.loads(at.get("bidi_component")[0].proto.json)["items"]
+
+
+def test_shacl_violations_are_marked_once_validation_is_done(small: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app_pages import common
+
+    monkeypatch.setattr(common, "STARTUP_GRACE_S", 0.0)
+    at = app().run()
+    no_errors(at)
+    # validation runs apart from the page (a forked child); wait for it, then interact
+    report = common.validation(common.base_key(), timeout=120)
+    assert report is not None and not isinstance(report, Exception) and not report.conforms
+    at.run()
+    assert any("validated in" in c.value for c in at.caption)
+    nodes = _drawn_items(at)["nodes"]
+    marked = {n["key"] for n in nodes if n["label"].startswith("⚠") and "SHACL violation" in n["title"]}
+    expected = {str(f) for f in report.by_focus()} & {n["key"] for n in nodes}
+    assert marked and marked == expected
+
+
 def test_date_filter_shows_the_alliance_as_it_stood(small: None) -> None:
     at = app(focus="agr:NATO", date="2020-01-01").run()
     no_errors(at)

@@ -137,3 +137,49 @@ def test_endpoint_stops_a_cross_product_and_keeps_answering(endpoint: str) -> No
     assert status == 200 and "true" in body
     t.join(timeout=60)
     assert results["slow"][0] == 503 and "time limit" in results["slow"][1]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_a_worker_dies_with_the_server_that_started_it(tmp_path: Path) -> None:
+    """A forked worker (a query, the background validation) must not run on alone once the
+    server is gone."""
+    import os
+    import signal
+    import time
+
+    pid_file = tmp_path / "worker.pid"
+    script = f"""
+import os, threading, time
+from graph.limits import QueryLimits, run_isolated
+
+def work():
+    open({str(pid_file)!r}, "w").write(str(os.getpid()))
+    time.sleep(120)
+    return b""
+
+threading.Thread(target=lambda: run_isolated(work, QueryLimits(timeout_s=None)), daemon=True).start()
+time.sleep(120)
+"""
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).resolve().parent.parent)
+    try:
+        deadline = time.monotonic() + 30
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        os.kill(worker, 0)  # running
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        # a zombie has no /proc/<pid>/status state "R"/"S": it is gone but not reaped
+        status = Path(f"/proc/{worker}/status")
+        if status.exists() and "\nState:\tZ" in status.read_text():
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    pytest.fail("the worker outlived its server")
