@@ -43,6 +43,10 @@ def warm_up() -> None:
 
     # "missing ScriptRunContext" / "session state does not function": expected while warming
     logging.disable(logging.WARNING)
+    # The server answers the browser's first requests (a hundred script files) from this
+    # same interpreter: hand the lock over more often while this thread computes.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
     try:
         from app_pages import common
 
@@ -54,14 +58,16 @@ def warm_up() -> None:
         from app_pages import drawing
 
         drawing.warm_default_view(key)
-        common.search_index(key)
         # Streamlit imports pandas (and pyarrow) on the first component or table it
         # sends: 0.6 s the first visitor would otherwise wait for.
         import pandas  # noqa: F401
         import pyarrow  # noqa: F401
+
+        common.search_index(key)  # last: the first page does not need it
     except Exception as err:  # noqa: BLE001 - warming is an optimisation; the app reports errors itself
         print(f"(warm-up skipped: {err})", file=sys.stderr)
     finally:
+        sys.setswitchinterval(interval)
         logging.disable(logging.NOTSET)
 
 
