@@ -63,6 +63,7 @@ def draw_view_cached(key: str, params: tuple[tuple[str, str], ...], violations: 
         "nodes": drawing.nodes,
         "edges": g.number_of_edges(),
         "hidden": {str(n): c for n, c in view.hidden.items()},
+        "omitted": view.omitted,
         "focus_found": view.focus is None or view.focus in g,
         "construct": construct_query(view),
     }

@@ -27,7 +27,9 @@ from graph.results import short_name
 from graph.view import (
     COLOUR_CHOICES,
     DEFAULT_CAP,
+    DEFAULT_TOP,
     MAX_HOPS,
+    MAX_TOP,
     PARAM_KEYS,
     SIZE_CHOICES,
     View,
@@ -53,6 +55,7 @@ def _load_widgets(state: ViewState) -> None:
     ss[W + "focus"] = short_name(to_iri(state.focus)) if state.focus else None
     ss[W + "hops"] = state.hops
     ss[W + "cap"] = state.cap
+    ss[W + "top"] = state.top
     ss[W + "types"] = list(state.types)
     ss[W + "rels"] = list(state.relations)
     ss[W + "use_date"] = state.as_of is not None
@@ -71,6 +74,7 @@ def _state_from_widgets() -> ViewState:
         focus=ss.get(W + "focus") or None,
         hops=int(ss.get(W + "hops", 1)),
         cap=int(ss.get(W + "cap", DEFAULT_CAP)),
+        top=int(ss.get(W + "top", DEFAULT_TOP)),
         types=tuple(ss.get(W + "types", ())),
         relations=tuple(ss.get(W + "rels", ())),
         as_of=ss.get(W + "date") if ss.get(W + "use_date") else None,
@@ -206,6 +210,10 @@ with st.sidebar:
         st.button("Show the whole network", key=W + "clear", on_click=_clear_focus)
     st.slider("Hops from the focus", 1, MAX_HOPS, key=W + "hops")
     st.number_input("Neighbours added per expansion", 1, 5000, step=5, key=W + "cap")
+    st.number_input(
+        "Most entities in the whole network", 1, MAX_TOP, step=100, key=W + "top",
+        help="Without a focus, the best-connected entities are drawn up to this number",
+    )  # fmt: skip
 
     st.subheader("Filter")
     types = sorted({str(d.get("type")) for _, d in full.nodes(data=True)})
@@ -257,6 +265,11 @@ if state.focus:
 total_hidden = sum(hidden.values())
 if total_hidden:
     summary += f" · **{total_hidden} more not shown**"
+if drawn["omitted"]:
+    summary += (
+        f" · the best connected; **{drawn['omitted']:,} more entities not shown** "
+        "(search, focus or filter, or raise “Most entities in the whole network”)"
+    )
 st.markdown(summary)
 if state.focus and not drawn["focus_found"]:
     st.warning(f"{md(state.focus)} is not in the network with these filters.")

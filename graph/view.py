@@ -35,6 +35,10 @@ from graph.sparql import STANDARD_PREFIXES, parse_term
 COLOUR_CHOICES = ("type", "community")
 SIZE_CHOICES = ("degree", "betweenness", "pagerank", "none")
 DEFAULT_CAP = 25
+#: Most entities the whole-network view draws (the best connected first): a bigger graph
+#: is a hairball the browser draws slowly and nobody reads; search, focus or filter instead.
+DEFAULT_TOP = 1000
+MAX_TOP = 20_000
 MAX_HOPS = 4
 
 _LIST_PARAMS = {"types": "types", "relations": "rels", "sources": "src", "more": "more"}
@@ -76,6 +80,7 @@ class ViewState:
     colour: str = "type"
     size: str = "degree"
     more: tuple[str, ...] = ()
+    top: int = DEFAULT_TOP
 
     def to_params(self) -> dict[str, str]:
         """Query parameters for the non-default parts of the state (short and readable)."""
@@ -99,6 +104,8 @@ class ViewState:
             out["colour"] = self.colour
         if self.size != default.size:
             out["size"] = self.size
+        if self.top != default.top:
+            out["top"] = str(self.top)
         return out
 
     @classmethod
@@ -115,7 +122,7 @@ class ViewState:
         if (focus := get("focus")) and _valid_iri(str(to_iri(focus))):
             # kept in the short form the URL writes, so that a link round-trips exactly
             kw["focus"] = short_name(to_iri(focus))
-        for key, lo, hi in (("hops", 0, MAX_HOPS), ("cap", 1, 10_000), ("grade", 1, 6)):
+        for key, lo, hi in (("hops", 0, MAX_HOPS), ("cap", 1, 10_000), ("grade", 1, 6), ("top", 1, MAX_TOP)):
             raw = get(key)
             if raw is not None and re.fullmatch(r"[0-9]{1,6}", raw) and lo <= int(raw) <= hi:
                 kw["min_grade" if key == "grade" else key] = int(raw)
@@ -139,7 +146,7 @@ class ViewState:
         return replace(self, **changes)
 
 
-PARAM_KEYS = ("focus", "hops", "cap", "types", "rels", "src", "more", "date", "grade", "colour", "size")
+PARAM_KEYS = ("focus", "hops", "cap", "types", "rels", "src", "more", "date", "grade", "colour", "size", "top")
 
 
 @dataclass
@@ -150,6 +157,8 @@ class View:
     graph: nx.MultiDiGraph
     focus: URIRef | None = None
     hidden: dict[Any, int] = field(default_factory=dict)
+    #: Entities of the whole-network view left out by ``state.top`` (the least connected).
+    omitted: int = 0
 
     @property
     def hidden_total(self) -> int:
@@ -202,7 +211,12 @@ def build_view(g: nx.MultiDiGraph, state: ViewState) -> View:
     """
     h = filter_graph(g, state)
     if not state.focus:
-        return View(state, h)
+        if h.number_of_nodes() <= state.top:
+            return View(state, h)
+        # the best connected entities (degree in the filtered network; ties by IRI)
+        ranked = sorted(h.nodes, key=lambda n: (-h.degree(n), str(n)))
+        best = ranked[: state.top]
+        return View(state, h.subgraph(best).copy(), omitted=h.number_of_nodes() - len(best))
     focus = to_iri(state.focus)
     if focus not in h:
         return View(state, nx.MultiDiGraph(), focus)
@@ -266,7 +280,7 @@ def construct_query(view: View) -> str:
         "}",
         "WHERE {",
     ]
-    if view.focus is not None:
+    if view.focus is not None or view.omitted:
         # The focus, hops and caps chose these entities: list them.
         listed = " ".join(_iri(n) for n in nodes)
         lines.append(f"  VALUES ?s {{ {listed} }}")

@@ -92,6 +92,15 @@ def test_expansion_cap_says_how_many_are_not_shown(small: None) -> None:
     assert "more" in at.query_params
 
 
+def test_whole_network_limit_says_how_many_entities_are_not_shown(small: None) -> None:
+    at = app(top="4").run()
+    no_errors(at)
+    assert "4 entities" in texts(at) and "6 more entities not shown" in texts(at)
+    assert at.number_input(key="ex_top").value == 4
+    at.number_input(key="ex_top").set_value(1000).run()
+    assert "not shown" not in texts(at) and "top" not in at.query_params
+
+
 def test_shared_link_restores_every_control(small: None) -> None:
     at = app(focus="agr:CAN", hops="2", cap="10", date="2020-01-01", grade="2", rels="memberOf,partnerOf",
              colour="community", size="pagerank").run()  # fmt: skip

@@ -31,7 +31,7 @@ def test_state_round_trips_through_the_url() -> None:
     s = ViewState(
         focus="https://w3id.org/alliance-graph/id/CAN", hops=2, cap=7, types=("State",),
         relations=("memberOf", "partnerOf"), as_of=dt.date(2020, 1, 1), min_grade=2,
-        sources=("agr:src-nato",), colour="community", size="pagerank", more=("agr:NATO",),
+        sources=("agr:src-nato",), colour="community", size="pagerank", more=("agr:NATO",), top=500,
     )  # fmt: skip
     params = s.to_params()
     assert params["focus"] == "agr:CAN", "links use the short form"
@@ -82,6 +82,19 @@ def test_expansion_cap_counts_what_is_left_out(net) -> None:  # type: ignore[no-
     assert two.hidden.get(URIRef(AGR + "FIN")) == 1, "Finland's supplier is one more hop away"
 
 
+def test_whole_network_view_keeps_the_best_connected_and_counts_the_rest(net) -> None:  # type: ignore[no-untyped-def]
+    everything = build_view(net, ViewState())
+    assert everything.omitted == 0 and everything.graph.number_of_nodes() == net.number_of_nodes()
+    v = build_view(net, ViewState(top=4))
+    assert v.graph.number_of_nodes() == 4 and v.omitted == net.number_of_nodes() - 4
+    degree = dict(net.degree())
+    weakest_kept = min(degree[n] for n in v.graph.nodes)
+    assert all(degree[n] <= weakest_kept for n in net.nodes if n not in v.graph)
+    assert URIRef(AGR + "NATO") in v.graph, "the hub is kept"
+    # a focus is never cut by the whole-network limit
+    assert build_view(net, ViewState(focus="agr:NATO", top=1)).graph.number_of_nodes() > 1
+
+
 def test_unknown_focus_gives_an_empty_view(net) -> None:  # type: ignore[no-untyped-def]
     v = build_view(net, ViewState(focus="agr:ATLANTIS"))
     assert v.graph.number_of_nodes() == 0
@@ -95,6 +108,7 @@ def test_unknown_focus_gives_an_empty_view(net) -> None:  # type: ignore[no-unty
         ViewState(focus="agr:NATO", as_of=dt.date(2020, 1, 1), min_grade=2),
         ViewState(relations=("memberOf",), types=("State", "InternationalOrganisation")),
         ViewState(sources=("agr:src-nato",), as_of=dt.date(2023, 6, 1)),
+        ViewState(top=4),
     ],
 )
 def test_construct_query_reproduces_the_view(small: KnowledgeGraph, net, state: ViewState) -> None:  # type: ignore[no-untyped-def]
