@@ -122,6 +122,14 @@ def test_analyst_walk(explorer_url: str, page: tuple[Any, Any], browser: Any) ->
     p.goto(explorer_url + "/")
     whole = graph(p)
     assert len(whole["nodes"]) > 20
+    # the component records how long vis-network took to draw it (the harness reads it)
+    draw_ms = p.wait_for_function(
+        """() => { for (const h of document.querySelectorAll('[data-testid=stBidiComponentIsolated]')) {
+             const r = h.shadowRoot && h.shadowRoot.querySelector('.ag-graph');
+             if (r && r.dataset.drawMs) return Number(r.dataset.drawMs); } return null; }""",
+        timeout=WAIT,
+    ).json_value()
+    assert 0 <= draw_ms < 60_000
     shot(p, "1-explore")
 
     # Search "Canada": the view focuses on Canada's neighbourhood.
