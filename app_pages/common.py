@@ -122,8 +122,9 @@ def search_index(key: str) -> Any:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _validation_job(key: str) -> dict[str, Any]:
-    """Validate a graph in a background thread (SHACL over the whole graph can take a while):
-    pages never wait for it to draw; they mark violations once the report is there."""
+    """Validate a graph in the background (SHACL over the whole graph can take a while): a
+    thread waits for a forked child (:func:`_validate_apart`); pages never wait for it to
+    draw, they mark violations once the report is there."""
     kg = graph_for(key)
     job: dict[str, Any] = {"result": None, "started": time.monotonic(), "done": threading.Event()}
 
