@@ -257,7 +257,7 @@ drawn = draw_view_cached(key, params, in_view_marks)
 
 # Header line: what is shown, what is not.
 hidden: dict[str, int] = drawn["hidden"]
-summary = f"{drawn['nodes']} entities, {drawn['edges']} relationship statements"
+summary = f"{drawn['nodes']:,} entities, {drawn['edges']:,} relationship statements"
 if state.as_of:
     summary += f" · as of {state.as_of.isoformat()}"
 if state.focus:
