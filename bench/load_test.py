@@ -122,6 +122,7 @@ def run(clients: int, duration: float, query_timeout: float, seed: int = 1) -> d
         samples: dict[str, list[float]] = {"good": [], "hostile": [], "runaway": []}
         failures: list[str] = []
         hostile_ok: list[bool] = []
+        hostile_bad: list[str] = []  # which hostile request got which status, when not refused
         runaway_run: list[float] = []
         memory: list[tuple[float, float]] = []
         stop = time.monotonic() + duration
@@ -143,15 +144,18 @@ def run(clients: int, duration: float, query_timeout: float, seed: int = 1) -> d
                     with lock:
                         samples["hostile"].append(t)
                         # refused (4xx) or stopped at the time limit (503); deep nesting may be answered
-                        hostile_ok.append(
-                            400 <= status < 500 or status == 503 or (name == "nested" and status == 200)
-                        )
+                        ok = 400 <= status < 500 or status == 503 or (name == "nested" and status == 200)
+                        hostile_ok.append(ok)
+                        if not ok:
+                            hostile_bad.append(f"{name}: {status}")
                 else:
                     status, t, ran = request_timed(url, RUNAWAY, query_timeout + 90)
                     with lock:
                         samples["runaway"].append(t)
                         runaway_run.append(ran if ran is not None else t)
                         hostile_ok.append(status in (400, 408, 413, 503, 504))
+                        if status not in (400, 408, 413, 503, 504):
+                            hostile_bad.append(f"runaway: {status}")
 
         def watch() -> None:
             t0 = time.monotonic()
@@ -199,6 +203,7 @@ def run(clients: int, duration: float, query_timeout: float, seed: int = 1) -> d
         "failed_well_formed": len(failures),
         "failure_examples": failures[:5],
         "hostile_refused_or_stopped": all(hostile_ok),
+        "hostile_not_refused": hostile_bad[:10],
         "runaway_max_run_s": round(runaway_max, 2),
         "time_limit_held": runaway_max <= query_timeout + 2.0,
         "memory_mb_first_last": [mem[0] if mem else None, mem[-1] if mem else None],

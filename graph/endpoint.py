@@ -70,6 +70,8 @@ FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 
 QUERY_PATHS = ("/", "/sparql", "/query")
 MAX_BODY = 1_000_000
+#: Largest oversized body read away so that its sender gets the 413 (beyond: cut off).
+MAX_DRAIN = 32 * MAX_BODY
 
 #: Media types a client may ask for, and the format each one means.
 _ACCEPT_TABLE = {
@@ -421,6 +423,26 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = f"alliance-graph/{__version__}"
     service: SparqlService
     quiet: bool = False
+    #: Seconds a client may stall while sending or receiving (a stalled client frees its thread).
+    timeout = 60
+
+    def _discard_body(self, length: int) -> None:
+        """Read and drop an oversized body before answering 413, then close.
+
+        A server that answers and closes with the body still unread makes the kernel reset
+        the connection, and the client, still sending, never reads the 413. Bodies up to
+        ``MAX_DRAIN`` bytes are read away; a bigger one is cut off.
+        """
+        self.close_connection = True
+        left = length if 0 <= length <= MAX_DRAIN else 0
+        try:
+            while left > 0:
+                chunk = self.rfile.read(min(left, 1 << 16))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -546,6 +568,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY:
+            self._discard_body(length)
             self._send(_text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body must be under {MAX_BODY:,} bytes"))
             return
         body = self.rfile.read(length) if length else b""
