@@ -339,8 +339,12 @@ if pair:
 with st.expander("Share and export this view", expanded=False):
     query = "&".join(f"{k}={v}" for k, v in state.to_params().items())
     base_url = str(getattr(st.context, "url", "") or "").split("?", 1)[0]
-    st.caption("This link opens the same view (page, focus, filters, date):")
-    st.code(f"{base_url}?{query}" if query else base_url or "(the page address)", language=None)
+    # Plain widgets, not st.code: the code block's highlighter is the heaviest script the
+    # page would load (about 0.8 s of a first visit on two busy cores).
+    st.text_input(
+        "This link opens the same view (page, focus, filters, date): copy it",
+        value=f"{base_url}?{query}" if query else base_url or "(the page address)", key=None,
+    )  # fmt: skip
     c = st.columns(6)
     c[0].download_button(
         "HTML (offline)", lambda: view_page(drawn), file_name="alliance-view.html", mime="text/html", key=W + "dl_html",
@@ -363,4 +367,5 @@ with st.expander("Share and export this view", expanded=False):
         mime="application/sparql-query", key=W + "dl_rq",
     )  # fmt: skip
     c[5].caption("PNG: the **Save PNG** button above the graph (made in your browser).")
-    st.code(drawn["construct"], language="sparql")
+    if st.toggle("Show the CONSTRUCT query", key=W + "show_rq"):
+        st.code(drawn["construct"], language="sparql")

@@ -191,9 +191,12 @@ def test_export_buttons_and_construct_query(small: None) -> None:
     at = app(focus="agr:CAN").run()
     labels = {b.label for b in at.get("download_button")}
     assert {"HTML (offline)", "GraphML", "GEXF (Gephi)", "CSV nodes + edges", "CONSTRUCT query"} <= labels
+    links = [t.value for t in at.text_input if t.label.startswith("This link opens the same view")]
+    assert links and "focus=agr:CAN" in links[0], "the share link holds the view"
+    assert not at.code, "the CONSTRUCT query is shown on demand"
+    at.toggle(key="ex_show_rq").set_value(True).run()
     codes = [c.value for c in at.code]
     assert any(c.startswith("# The statements of an Alliance Graph explorer view") for c in codes)
-    assert any("focus=agr:CAN" in c for c in codes), "the share link holds the view"
 
 
 def test_hostile_label_is_text_in_the_statements_panel(small: None) -> None:
