@@ -7,14 +7,13 @@ its graph already drawn instead of building, laying out and rendering it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import streamlit as st
 from rdflib import URIRef
 
 from app_pages.common import full_layout, network
+from app_pages.graph_component import frame_page, items_digest
 from graph.view import ViewState, build_view, construct_query, node_communities, node_measure
 
 GRAPH_HEIGHT = 660
@@ -54,10 +53,7 @@ def draw_view_cached(key: str, params: tuple[tuple[str, str], ...], violations: 
     )  # fmt: skip
     return {
         "items": drawing.items,
-        # a name for this drawing: the frame redraws only when it changes
-        "key": hashlib.sha1(
-            json.dumps(drawing.items, sort_keys=True).encode("utf-8"), usedforsecurity=False
-        ).hexdigest()[:16],
+        "key": items_digest(drawing.items),  # once per drawing, not on every rerun
         "legend": drawing.legend,
         "edge_pairs": {k: (str(u), str(v)) for k, (u, v) in drawing.edge_pairs.items()},
         "nodes": drawing.nodes,
@@ -77,8 +73,6 @@ def default_params() -> tuple[tuple[str, str], ...]:
 def warm_default_view(key: str) -> None:
     """Draw the default view into the cache (before validation has marked anything), and
     make the empty vis-network page its frame loads."""
-    from app_pages.graph_component import frame_page
-
     draw_view_cached(key, default_params(), None)
     frame_page(GRAPH_HEIGHT)
 

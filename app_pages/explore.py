@@ -22,7 +22,7 @@ from app_pages.common import (
     when,
 )
 from app_pages.drawing import GRAPH_HEIGHT, draw_view_cached, view_page
-from app_pages.graph_component import show_graph
+from app_pages.graph_component import TOOLBAR_PX, show_graph
 from graph.results import short_name
 from graph.view import (
     COLOUR_CHOICES,
@@ -282,7 +282,7 @@ if hidden:
         )  # fmt: skip
 
 result = show_graph(
-    drawn["items"], view_key=drawn["key"], key=W + "graph", height=GRAPH_HEIGHT + 30, filename="alliance-view.png",
+    drawn["items"], view_key=drawn["key"], key=W + "graph", height=GRAPH_HEIGHT + TOOLBAR_PX, filename="alliance-view.png",
     query=("?" + urlencode(state.to_params())) if state.to_params() else "",
 )  # fmt: skip
 

@@ -151,6 +151,15 @@ def _noop() -> None:
     return None
 
 
+#: Pixels above the frame taken by the toolbar (Fit, Save PNG, the hint).
+TOOLBAR_PX = 30
+
+
+def items_digest(items: dict[str, Any]) -> str:
+    """A short name for a view's items: the frame redraws only when it changes."""
+    return hashlib.sha1(json.dumps(items, sort_keys=True).encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+
 @functools.lru_cache(maxsize=8)
 def frame_page(height: int) -> tuple[str, str]:
     """The empty vis-network page for a frame ``height`` pixels high, and its digest."""
@@ -173,16 +182,14 @@ def show_graph(
     ``graph.render.Drawing.items``); returns the component result (``.node``, ``.edge``,
     ``.expand``).
 
-    ``view_key`` names the view (the frame redraws only when it changes; by default a
-    digest of the items). ``query`` (``"?focus=agr:CAN&..."``) is the view's URL query:
+    ``view_key`` names the view (the frame redraws only when it changes; by default
+    :func:`items_digest`, which a caller that caches its drawing can compute once). ``query`` (``"?focus=agr:CAN&..."``) is the view's URL query:
     the browser's address is kept on it, so the address bar always shares the view on
     screen.
     """
-    shell, shell_key = frame_page(height - 30)
+    shell, shell_key = frame_page(height - TOOLBAR_PX)
     if view_key is None:
-        view_key = hashlib.sha1(
-            json.dumps(items, sort_keys=True).encode("utf-8"), usedforsecurity=False
-        ).hexdigest()[:16]
+        view_key = items_digest(items)
     return _COMPONENT(
         key=key,
         data={

@@ -621,12 +621,16 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
 
 #: Every drawn graph on the page, as ``{"key": ...}``: the explorer's graph component
 #: (``.ag-graph`` in a shadow root, ``data-ready="1"`` once vis-network has drawn, a
-#: ``data-key`` per view), or any iframe holding a drawn canvas.
+#: ``data-key`` per view, with its node count and, once drawn, vis-network's drawing time
+#: in ms), or any iframe holding a drawn canvas.
 _DRAWN_JS = """() => {
   const out = [];
   for (const h of document.querySelectorAll('[data-testid=stBidiComponentIsolated]')) {
     const r = h.shadowRoot && h.shadowRoot.querySelector('.ag-graph');
-    if (r && r.dataset.ready === '1') out.push({key: 'ag:' + (r.dataset.key || '')});
+    if (r && r.dataset.ready === '1') out.push({
+      key: 'ag:' + (r.dataset.key || ''), nodes: Number(r.dataset.nodes),
+      drawMs: r.dataset.drawMs ? Number(r.dataset.drawMs) : null,
+    });
   }
   for (const f of document.querySelectorAll('iframe')) {
     let d = null;
@@ -638,12 +642,16 @@ _DRAWN_JS = """() => {
 }"""
 
 
-def _drawn_keys(page: Any) -> set[str]:
+def _drawn(page: Any) -> list[dict[str, Any]]:
     try:
-        drawn: list[dict[str, str]] = page.evaluate(_DRAWN_JS)
+        drawn: list[dict[str, Any]] = page.evaluate(_DRAWN_JS)
     except Exception:  # noqa: BLE001 - the page may be navigating
-        return set()
-    return {d["key"] for d in drawn}
+        return []
+    return drawn
+
+
+def _drawn_keys(page: Any) -> set[str]:
+    return {d["key"] for d in _drawn(page)}
 
 
 def _wait_drawn(page: Any, timeout: float, differs_from: set[str] | None = None) -> bool:
@@ -749,31 +757,20 @@ def _filter_change(page: Any, timeout: float) -> dict[str, Any]:
     return {"filter_s": time.monotonic() - t0, "filter": label}
 
 
-#: The drawn view's size and how long vis-network took to draw it (set by the component).
-_DRAW_JS = """() => {
-  for (const h of document.querySelectorAll('[data-testid=stBidiComponentIsolated]')) {
-    const r = h.shadowRoot && h.shadowRoot.querySelector('.ag-graph');
-    if (r && r.dataset.ready === '1' && r.dataset.drawMs)
-      return {key: r.dataset.key, nodes: Number(r.dataset.nodes), drawMs: Number(r.dataset.drawMs)};
-  }
-  return null;
-}"""
-
-
 def _big_view(page: Any, timeout: float, nodes: int = 2000) -> dict[str, Any]:
     """Raise the whole-network limit to ``nodes`` and time the redraw: from the change to
     the new view drawn, and vis-network's own drawing of it in the browser."""
     box = page.get_by_label("Most entities in the whole network", exact=True)
     if box.count() == 0:
         return {"big_view_error": "no whole-network limit in the sidebar"}
-    before = page.evaluate(_DRAW_JS) or {}
+    before = _drawn_keys(page)
     t0 = time.monotonic()
     box.fill(str(nodes))
     box.press("Enter")
     deadline = time.monotonic() + min(timeout, 60.0)
     while time.monotonic() < deadline:
-        now = page.evaluate(_DRAW_JS)
-        if now and now.get("key") != before.get("key"):
+        now = next((d for d in _drawn(page) if d["key"].startswith("ag:") and d.get("drawMs") is not None), None)
+        if now and now["key"] not in before:
             return {"big_view_s": time.monotonic() - t0, "big_view_nodes": now["nodes"],
                     "big_view_draw_s": now["drawMs"] / 1000}  # fmt: skip
         time.sleep(0.02)

@@ -286,7 +286,6 @@ class Drawing:
         return page_html(self.items["nodes"], self.items["edges"], height=self.height)
 
 
-@lru_cache(maxsize=8)
 def shell_html(height: str = "680px") -> str:
     """An empty drawing page: vis-network loaded, ``network`` created with no data. A frame
     showing it draws any view by ``network.setData`` with a view's :attr:`Drawing.items`,
