@@ -54,7 +54,10 @@ def global_options() -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` just that subcommand: each command module
+    imports what it needs (rdflib, networkx, ...), and ``explore`` should not wait for the
+    others' imports before the server starts."""
     parser = argparse.ArgumentParser(
         prog="alliance-graph",
         description="A sourced, dated knowledge graph of alliance partnerships.",
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parent = global_options()
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         mod = _module(name)
         p = sub.add_parser(name, help=mod.HELP, description=mod.HELP, parents=[parent])
         mod.add_arguments(p)
@@ -71,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(given[0] if given and given[0] in COMMANDS else None)
+    args = parser.parse_args(given)
     try:
         return int(args._run(args))
     except AllianceGraphError as err:

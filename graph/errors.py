@@ -80,9 +80,3 @@ class QueryTimeout(QueryError):
 
 class ValidationFailed(AllianceGraphError):
     """Data does not conform to the shapes (used when a caller asks for strict loading)."""
-
-
-class NotBuiltYet(AllianceGraphError):
-    """A command or feature that exists in the contract but is not implemented yet."""
-
-    exit_code = 2

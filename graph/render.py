@@ -1,6 +1,8 @@
 """Draw a networkx graph as a self-contained HTML page (pyvis over vis-network).
 
-pyvis is kept behind :func:`render_html` so it could be replaced. Its template
+pyvis is kept behind :func:`render_html` so it could be replaced: its page template
+and the vis-network build its wheel ships are used, read from the installed package
+(importing ``pyvis.network`` would pull in IPython). The template
 still links Bootstrap and vis-network from CDNs, which fails offline; here the
 vis-network script and stylesheet shipped inside the pyvis wheel are inlined and
 every remote link is removed. Node and edge text reaches the page only as JSON
@@ -85,10 +87,20 @@ def _force_layout(g: nx.Graph, seed: int) -> dict[Any, tuple[float, float]]:
     return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
 
 
-def _pyvis_lib() -> Path:
-    import pyvis
+@lru_cache(maxsize=1)
+def _pyvis_templates() -> Path:
+    """pyvis's template folder, found without importing pyvis (which imports IPython and
+    jsonpickle: 0.15-0.3 s a starting explorer does not need to spend)."""
+    import importlib.util
 
-    return Path(pyvis.__file__).resolve().parent / "templates" / "lib"
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pyvis is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).resolve() / "templates"
+
+
+def _pyvis_lib() -> Path:
+    return _pyvis_templates() / "lib"
 
 
 def _vis_options(physics: bool, options: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -227,11 +239,14 @@ def page_html(
 
 @lru_cache(maxsize=1)
 def _pyvis_template() -> Any:
-    """pyvis's page template, compiled once (pyvis compiles it again for every network)."""
-    from pyvis.network import Network
+    """pyvis's page template (the one ``pyvis.network.Network`` renders), compiled once:
+    pyvis compiles it again for every network."""
+    from jinja2 import Environment, FileSystemLoader
 
-    net = Network(cdn_resources="in_line")
-    return net.templateEnv.get_template(net.path)
+    # autoescape: the template marks its JSON safe itself, so the page is the same as
+    # without, and anything else a future template prints is escaped
+    env = Environment(loader=FileSystemLoader(str(_pyvis_templates())), autoescape=True)
+    return env.get_template("template.html")
 
 
 #: The only vis-network styles a drawing needs (the shipped stylesheet is 220 kB, mostly the

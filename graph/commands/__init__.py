@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from graph.store import KnowledgeGraph, open_graph
+if TYPE_CHECKING:  # graph.store imports rdflib: not needed to start `explore`
+    from graph.store import KnowledgeGraph
 
 
 def progress(message: str) -> None:
@@ -15,4 +17,6 @@ def progress(message: str) -> None:
 
 def open_from_args(args: argparse.Namespace, *, quiet: bool = True) -> KnowledgeGraph:
     """Open the graph named by the global options ``--store`` and ``--data``."""
+    from graph.store import open_graph
+
     return open_graph(args.store, args.data, progress=None if quiet else progress)

@@ -48,6 +48,7 @@ def warm_up() -> None:
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.001)
     try:
+        _first_element_check()
         from app_pages import common
 
         key = common.base_key()
@@ -69,6 +70,18 @@ def warm_up() -> None:
     finally:
         sys.setswitchinterval(interval)
         logging.disable(logging.NOTSET)
+
+
+def _first_element_check() -> None:
+    """Streamlit checks once per process, on the first element any page sends, whether it
+    runs in a REPL, with ``inspect.stack()`` over the page run's deep stack (reading every
+    file on it): 0.1-0.3 s of the first visitor's wait. Done here, on a short stack."""
+    try:
+        from streamlit import delta_generator
+
+        delta_generator._maybe_print_use_warning()  # noqa: SLF001 - no public way to do it early
+    except (ImportError, AttributeError):  # another Streamlit: the page pays it, as before
+        pass
 
 
 def run(args: argparse.Namespace) -> int:
