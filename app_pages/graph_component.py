@@ -107,7 +107,11 @@ function draw(root, frame, items, key) {
 }
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  // the payload comes as UTF-8 JSON bytes (see show_graph)
+  const raw = component.data;
+  const data = (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw))
+    ? JSON.parse(new TextDecoder().decode(raw)) : raw;
   const root = parentElement.querySelector('.ag-graph');
   const frame = root.querySelector('iframe');
   frame.style.height = data.height + 'px';
@@ -190,12 +194,15 @@ def show_graph(
     shell, shell_key = frame_page(height - TOOLBAR_PX)
     if view_key is None:
         view_key = items_digest(items)
+    payload = {
+        "shell": shell, "shell_key": shell_key, "items": items, "key": view_key,
+        "height": height, "filename": filename, "query": query,
+    }  # fmt: skip
     return _COMPONENT(
         key=key,
-        data={
-            "shell": shell, "shell_key": shell_key, "items": items, "key": view_key,
-            "height": height, "filename": filename, "query": query,
-        },
+        # As JSON bytes, not a dict: Streamlit looks for dataframes in a dict's values, which
+        # imports pandas and pyarrow (0.5 s the first page would wait for); bytes pass as-is.
+        data=json.dumps(payload, separators=(",", ":")).encode("utf-8"),
         on_node_change=_noop,
         on_edge_change=_noop,
         on_expand_change=_noop,

@@ -139,7 +139,7 @@ def test_back_on_explore_from_another_page_shows_the_view_left_behind(small: Non
 def _drawn_items(at: AppTest) -> dict:
     import json
 
-    return json.loads(at.get("bidi_component")[0].proto.json)["items"]
+    return json.loads(at.get("bidi_component")[0].proto.bytes)["items"]
 
 
 def test_shacl_violations_are_marked_once_validation_is_done(small: None, monkeypatch: pytest.MonkeyPatch) -> None:

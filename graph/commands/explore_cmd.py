@@ -59,12 +59,11 @@ def warm_up() -> None:
         from app_pages import drawing
 
         drawing.warm_default_view(key)
-        # Streamlit imports pandas (and pyarrow) on the first component or table it
-        # sends: 0.6 s the first visitor would otherwise wait for.
+        common.search_index(key)  # the first page does not need it
+        # Last: the first Explore page needs neither (its graph travels as JSON bytes), but
+        # the SPARQL, Sources and Analytics tables do, and Streamlit imports them there.
         import pandas  # noqa: F401
         import pyarrow  # noqa: F401
-
-        common.search_index(key)  # last: the first page does not need it
     except Exception as err:  # noqa: BLE001 - warming is an optimisation; the app reports errors itself
         print(f"(warm-up skipped: {err})", file=sys.stderr)
     finally:
