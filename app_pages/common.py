@@ -19,16 +19,21 @@ from typing import Any
 import networkx as nx
 import streamlit as st
 
-from graph.store import KnowledgeGraph, open_graph
+from graph.store import KnowledgeGraph, env_sources, open_graph, take_opened_ahead
 
 BASE_KEY = "base"
+#: Set when a page run has finished in this process: start-up work the first page does not
+#: need (the search index, pandas for tables) waits for it instead of competing with it.
+FIRST_PAGE_RUN = threading.Event()
 STARTUP_GRACE_S = 3.0
 IMPORT_STATE = "imported"  # session key: (graph key, KnowledgeGraph, file names)
 
 
 @st.cache_resource(show_spinner="Loading the knowledge graph…")
 def get_graph(store: str | None = None, data: tuple[str, ...] = (), include_default: bool = True) -> KnowledgeGraph:
-    return open_graph(store, data, include_default=include_default)
+    # `alliance-graph explore` starts loading before Streamlit is imported (open_ahead)
+    ahead = take_opened_ahead(store, data, include_default)
+    return ahead if ahead is not None else open_graph(store, data, include_default=include_default)
 
 
 STORE_STATE = "store_choice"  # session key: a store name or endpoint URL chosen in the sidebar
@@ -36,12 +41,12 @@ STORE_STATE = "store_choice"  # session key: a store name or endpoint URL chosen
 
 def chosen_store() -> str | None:
     """The store of this session: chosen in the sidebar, else ``--store`` / the environment."""
-    return st.session_state.get(STORE_STATE) or os.environ.get("ALLIANCE_GRAPH_STORE") or None
+    return st.session_state.get(STORE_STATE) or env_sources()[0]
 
 
 def _env_data() -> tuple[tuple[str, ...], bool]:
-    data = tuple(p for p in os.environ.get("ALLIANCE_GRAPH_DATA", "").split(os.pathsep) if p)
-    return data, os.environ.get("ALLIANCE_GRAPH_NO_DEFAULT") != "1"
+    _, data, include_default = env_sources()
+    return data, include_default
 
 
 def is_base_key(key: str) -> bool:
@@ -110,7 +115,13 @@ def network(key: str) -> nx.MultiDiGraph:
     """The whole actor network of a graph (read-only: views filter copies of it)."""
     from graph.network import project
 
-    return project(graph_for(key))
+    kg = graph_for(key)
+    if not is_base_key(key):  # an upload: this session's alone, not worth keeping
+        return project(kg)
+    from graph import diskcache
+
+    # kept on disk: a restart on the same files reads it back instead (7 s -> 0.8 s at 1M)
+    return diskcache.cached(kg, "network", lambda: project(kg))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -203,7 +214,11 @@ def full_layout(key: str) -> dict[Any, tuple[float, float]]:
     """Positions for the whole network: unfocused views keep them, so filters never move nodes."""
     from graph.render import layout_positions
 
-    return layout_positions(network(key))
+    if not is_base_key(key):
+        return layout_positions(network(key))
+    from graph import diskcache
+
+    return diskcache.cached(graph_for(key), "layout", lambda: layout_positions(network(key)))
 
 
 def label_of(key: str, iri: Any) -> str:

@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -668,9 +669,12 @@ def _wait_drawn(page: Any, timeout: float, differs_from: set[str] | None = None)
 def measure_app(data_file: Path | None, timeout: float = 180.0, log: Path | None = None) -> dict[str, Any]:
     """Start the explorer like a user (``python -m graph explore``), open it in headless Chromium.
 
-    Returns the seconds from starting the server to the first drawn graph (``cold_s``),
-    from opening the page to the drawn graph (``page_s``), and from ticking the first
-    filter in the sidebar to the redrawn graph (``filter_s``).
+    The first start has an empty disk cache (:mod:`graph.diskcache`, in a fresh folder): it
+    returns the seconds from starting the server to the first drawn graph (``cold_s``), from
+    opening the page to the drawn graph (``page_s``), and from ticking the first filter in
+    the sidebar to the redrawn graph (``filter_s``). Then the explorer is started again on
+    the same files, as an analyst does the next day: ``restart_s`` and ``restart_page_s``,
+    with the network and its layout read back from the cache.
     """
     try:
         from playwright.sync_api import sync_playwright
@@ -678,47 +682,82 @@ def measure_app(data_file: Path | None, timeout: float = 180.0, log: Path | None
         return {"error": "playwright is not installed"}
     if not Path(CHROMIUM).exists():
         return {"error": f"no Chromium at {CHROMIUM}"}
-    port = _free_port()
     env = dict(os.environ)
     env.pop("ALLIANCE_GRAPH_DATA", None)
     if data_file is not None:
         env["ALLIANCE_GRAPH_DATA"] = str(Path(data_file).resolve())
+    cache = tempfile.mkdtemp(prefix="alliance-graph-bench-cache-")
+    env["ALLIANCE_GRAPH_CACHE"] = cache
     out: dict[str, Any] = {"data": str(data_file) if data_file else "shipped"}
+    try:
+        with sync_playwright() as p:
+            for restart in (False, True):
+                run = _open_explorer(p, env, timeout, log if not restart else None)
+                page = run.pop("page", None)
+                close = run.pop("_close")
+                try:
+                    if "error" in run:
+                        out.update({f"restart_{k}" if restart else k: v for k, v in run.items()})
+                        if log is not None and page is not None:
+                            page.screenshot(path=str(log.with_suffix(".png")), full_page=True)
+                        break
+                    if restart:
+                        out["restart_s"], out["restart_page_s"] = run["cold_s"], run["page_s"]
+                        continue
+                    out.update(run)
+                    out.update(_filter_change(page, timeout))
+                    if data_file is not None:
+                        out.update(_big_view(page, timeout))
+                finally:
+                    close()
+    except Exception as err:  # noqa: BLE001 - recorded in the report
+        out["error"] = f"{type(err).__name__}: {err}"[:300]
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    return out
+
+
+def _open_explorer(p: Any, env: dict[str, str], timeout: float, log: Path | None) -> dict[str, Any]:
+    """Start a server, open its page in a new browser, wait for the first drawn graph.
+
+    Returns ``server_s``, ``cold_s``, ``page_s`` (or ``error``), the ``page``, and ``_close``
+    (stops browser and server; the caller must call it)."""
+    port = _free_port()
     log_f = log.open("wb") if log else subprocess.DEVNULL
     t0 = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "graph", "explore", "--host", "127.0.0.1", "--port", str(port)],
         env=env, cwd=REPO_DIR, stdout=log_f, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
+    browser = None
+
+    def close() -> None:
+        try:
+            if browser is not None:
+                browser.close()
+        finally:
+            _stop_group(proc)
+            if hasattr(log_f, "close"):
+                log_f.close()  # type: ignore[union-attr]
+
+    out: dict[str, Any] = {"_close": close}
     url = f"http://127.0.0.1:{port}"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                _wait_http(url + "/_stcore/health", proc, timeout)
-                out["server_s"] = time.monotonic() - t0
-                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-                t1 = time.monotonic()
-                page.goto(url, wait_until="domcontentloaded")
-                if not _wait_drawn(page, timeout):
-                    out["error"] = "no graph was drawn"
-                    out["page_text"] = page.inner_text("body")[:300]
-                    if log is not None:
-                        page.screenshot(path=str(log.with_suffix(".png")), full_page=True)
-                    return out
-                now = time.monotonic()
-                out["cold_s"], out["page_s"] = now - t0, now - t1
-                out.update(_filter_change(page, timeout))
-                if data_file is not None:
-                    out.update(_big_view(page, timeout))
-            finally:
-                browser.close()
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        _wait_http(url + "/_stcore/health", proc, timeout)
+        out["server_s"] = time.monotonic() - t0
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        out["page"] = page
+        t1 = time.monotonic()
+        page.goto(url, wait_until="domcontentloaded")
+        if not _wait_drawn(page, timeout):
+            out["error"] = "no graph was drawn"
+            out["page_text"] = page.inner_text("body")[:300]
+            return out
+        now = time.monotonic()
+        out["cold_s"], out["page_s"] = now - t0, now - t1
     except Exception as err:  # noqa: BLE001 - recorded in the report
         out["error"] = f"{type(err).__name__}: {err}"[:300]
-    finally:
-        _stop_group(proc)
-        if log is not None and hasattr(log_f, "close"):
-            log_f.close()  # type: ignore[union-attr]
     return out
 
 
@@ -1090,6 +1129,9 @@ def table_rows(report: dict[str, Any]) -> list[list[str]]:
         check = ("ok" if a["cold_s"] < TARGETS["app_cold_s"] else "MISS") if at_100k else ""
         what = f"app cold start to drawn graph (server up {_fmt_s(a.get('server_s'))}, page {_fmt_s(a.get('page_s'))})"
         rows.append(_row(what, label, _fmt_s(a["cold_s"]), check=check))
+        if "restart_s" in a:
+            what = f"app restart, network and layout from the disk cache (page {_fmt_s(a.get('restart_page_s'))})"
+            rows.append(_row(what, label, _fmt_s(a["restart_s"])))
         if "filter_s" in a:
             check = ("ok" if a["filter_s"] < TARGETS["app_filter_s"] else "MISS") if at_100k else ""
             rows.append(_row(f"app filter change ({a.get('filter', '')})", label, _fmt_s(a["filter_s"]), check=check))
@@ -1174,7 +1216,10 @@ def target_summary(report: dict[str, Any], size: str = "1M") -> list[str]:
     app = (report.get("app") or {}).get(size_name(TARGET_APP_SIZE))
     if app:
         if "cold_s" in app:
-            line(app["cold_s"] < TARGETS["app_cold_s"], f"app cold start at 100k: {app['cold_s']:.2f} s")
+            line(app["cold_s"] < TARGETS["app_cold_s"], f"app cold start at 100k (empty disk cache): {app['cold_s']:.2f} s")
+        if "restart_s" in app:
+            line(app["restart_s"] < TARGETS["app_cold_s"],
+                 f"app restart at 100k (network and layout from the disk cache): {app['restart_s']:.2f} s")  # fmt: skip
         if "filter_s" in app:
             line(app["filter_s"] < TARGETS["app_filter_s"], f"app filter change at 100k: {app['filter_s']:.2f} s")
         if "big_view_draw_s" in app:

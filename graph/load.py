@@ -176,10 +176,13 @@ def load_into(
     the staging store swapped in (the graph was empty) or merged into the graph.
     Other stores parse every file into quads first, then add them all.
     """
+    from graph.diskcache import file_stamp
+
     file_paths = [Path(f) for f in files]
     for p in file_paths:
         _check_readable(p)
         rdf_format(p)
+    stamps = [file_stamp(p) for p in file_paths]  # before reading: a file changed meanwhile misses
     if kg.ox is not None:
         staging = ox.Store()
         for p in file_paths:
@@ -191,15 +194,17 @@ def load_into(
         else:
             kg.ox.extend(staging.quads_for_pattern(None, None, None, None))
         kg.files.extend(str(p) for p in file_paths)
+        kg.file_stamps.extend(stamps)
         return
     parsed: list[list[ox.Quad]] = []
     for p in file_paths:
         if progress:
             progress(f"parsing {p}")
         parsed.append(parse_file(p))
-    for p, quads in zip(file_paths, parsed, strict=True):
+    for p, stamp, quads in zip(file_paths, stamps, parsed, strict=True):
         add_quads(kg, quads)
         kg.files.append(str(p))
+        kg.file_stamps.append(stamp)
 
 
 def _swap_store(kg: KnowledgeGraph, native: ox.Store) -> None:

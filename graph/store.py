@@ -17,7 +17,9 @@ The graph is loaded once and then treated as read-only: callers must not mutate
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,9 @@ class KnowledgeGraph:
     ox: ox.Store | None = None
     endpoint: str | None = None
     files: list[str] = field(default_factory=list)
+    #: ``(resolved path, size, mtime_ns)`` of each file loaded, taken as it was loaded:
+    #: what :mod:`graph.diskcache` keys derived data by
+    file_stamps: list[tuple[str, int, int]] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -156,3 +161,51 @@ def open_graph(
 def open_default(store: str | None = None, extra: Sequence[str] = ()) -> KnowledgeGraph:
     """Shorthand used by the app and the CLI."""
     return open_graph(store, extra)
+
+
+def env_sources() -> tuple[str | None, tuple[str, ...], bool]:
+    """What ``alliance-graph explore`` asks the app to open: the store
+    (``$ALLIANCE_GRAPH_STORE``), extra files (``$ALLIANCE_GRAPH_DATA``, joined with the
+    path separator) and whether the shipped data comes too (not if
+    ``$ALLIANCE_GRAPH_NO_DEFAULT=1``)."""
+    data = tuple(p for p in os.environ.get("ALLIANCE_GRAPH_DATA", "").split(os.pathsep) if p)
+    include_default = os.environ.get("ALLIANCE_GRAPH_NO_DEFAULT") != "1"
+    return os.environ.get("ALLIANCE_GRAPH_STORE") or None, data, include_default
+
+
+# --- opening a graph ahead of its first use ------------------------------------------
+
+_AHEAD: dict[tuple[str | None, tuple[str, ...], bool], Future[KnowledgeGraph]] = {}
+_AHEAD_LOCK = threading.Lock()
+
+
+def open_ahead(store: str | None, data: Sequence[str], include_default: bool = True) -> None:
+    """Open a graph now, in this thread, for a later :func:`take_opened_ahead` with the
+    same arguments (which waits for it if it is still loading).
+
+    The explorer starts this before importing Streamlit: Oxigraph parses and derives
+    without holding the interpreter lock, so the load runs beside the server's start.
+    """
+    key = (store, tuple(data), include_default)
+    future: Future[KnowledgeGraph] = Future()
+    with _AHEAD_LOCK:
+        if key in _AHEAD:
+            return
+        _AHEAD[key] = future
+    try:
+        future.set_result(open_graph(store, data, include_default=include_default))
+    except BaseException as err:  # noqa: BLE001 - handed to the taker, who opens again and reports
+        future.set_exception(err)
+
+
+def take_opened_ahead(store: str | None, data: Sequence[str], include_default: bool = True) -> KnowledgeGraph | None:
+    """The graph :func:`open_ahead` opened with these arguments (once), else ``None``:
+    also when that failed, so that the caller opens it itself and reports the error."""
+    with _AHEAD_LOCK:
+        future = _AHEAD.pop((store, tuple(data), include_default), None)
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - see the docstring
+        return None

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -35,6 +36,15 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 REQUIRE_ALL = os.environ.get("ALLIANCE_GRAPH_REQUIRE_ALL") == "1"
+
+# Derived data the explorer keeps on disk (graph.diskcache) goes to a folder of this test
+# session's, never the user's ~/.cache, and every session starts with it empty.
+_CACHE_DIR = tempfile.mkdtemp(prefix="alliance-graph-test-cache-")
+os.environ["ALLIANCE_GRAPH_CACHE"] = _CACHE_DIR
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
 
 
 def require(condition: bool, reason: str) -> None:

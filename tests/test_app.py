@@ -325,3 +325,33 @@ def test_every_page_on_the_shipped_graph(path: str, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("ALLIANCE_GRAPH_NO_DEFAULT", raising=False)
     at = page(path, focus="agr:CAN", entity="agr:CAN").run()
     no_errors(at)
+
+
+def test_a_restart_reads_the_network_and_layout_from_disk(
+    small: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The explorer keeps the projected network and its layout on disk (graph.diskcache):
+    started again on the same files, it draws without projecting or laying out again."""
+    import streamlit as st
+
+    import graph.network
+    import graph.render
+
+    monkeypatch.setenv("ALLIANCE_GRAPH_CACHE", str(tmp_path / "cache"))
+    st.cache_resource.clear()
+    first = app().run()
+    no_errors(first)
+    kept = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.pickle"))
+    assert kept == ["layout", "network"]
+
+    st.cache_resource.clear()  # what a new process starts with
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("computed again instead of read from disk")
+
+    monkeypatch.setattr(graph.network, "project", fail)
+    monkeypatch.setattr(graph.render, "layout_positions", fail)
+    again = app().run()
+    no_errors(again)
+    assert "10 entities, 12 relationship statements" in texts(again)
+    st.cache_resource.clear()  # leave no network made under this test's cache for others

@@ -80,3 +80,35 @@ def test_a_bad_file_among_good_ones_loads_nothing(tmp_path: Path) -> None:
 def test_rules_derive_direct_triples(kg) -> None:
     """Short SPARQL works: the dated membership statement yields agr:CAN ag:memberOf agr:NATO."""
     assert run_query(kg, "ASK { agr:CAN ag:memberOf agr:NATO }").boolean is True
+
+
+# --- opening ahead (the explorer loads while its server starts) --------------------------
+
+
+def test_a_graph_opened_ahead_is_handed_over_once(tmp_path: Path) -> None:
+    import threading
+
+    from graph.store import open_ahead, take_opened_ahead
+
+    files = (str(DATA / "mini.ttl"),)
+    args = (None, files, False)
+    loader = threading.Thread(target=open_ahead, args=args)
+    loader.start()
+    kg = take_opened_ahead(*args)  # waits for the loader if it is still at work
+    loader.join()
+    assert kg is not None
+    assert kg.files == [files[0]] and kg.file_stamps
+    assert count(kg) == count(open_graph(None, files, include_default=False))
+    assert take_opened_ahead(*args) is None, "handed over once; later callers open their own"
+    assert take_opened_ahead(None, files, True) is None, "other arguments, other graph"
+
+
+def test_a_failed_load_ahead_leaves_the_error_to_the_caller(tmp_path: Path) -> None:
+    from graph.store import open_ahead, take_opened_ahead
+
+    bad = tmp_path / "broken.ttl"
+    bad.write_text("<a> <b> .\n", encoding="utf-8")
+    open_ahead(None, (str(bad),), False)  # no exception escapes the loading thread
+    assert take_opened_ahead(None, (str(bad),), False) is None
+    with pytest.raises(DataLoadError, match="broken.ttl"):
+        open_graph(None, [bad], include_default=False)

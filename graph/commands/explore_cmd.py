@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 import threading
+import time
+from collections.abc import Iterator
 
 from graph import paths
 
@@ -33,39 +37,69 @@ def streamlit_argv(host: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
+#: How long the warm-up waits for the first page before finishing its optional work anyway,
+#: and how long after the first page's run (the browser is still drawing it).
+FIRST_PAGE_WAIT_S = 20.0
+AFTER_FIRST_PAGE_S = 2.0
+
+
 def warm_up() -> None:
-    """Load the graph, project the network and lay it out while the server starts.
+    """Load the graph, project the network, lay it out, draw the default view and index the
+    labels while the server starts; once the first page is served, import what the table
+    pages need.
 
     The app's cached functions live in this same process, so the first visitor finds them
     ready instead of paying for imports, loading and layout.
     """
-    import logging
+    try:
+        with _warming():  # from the first import: the server imports Streamlit meanwhile
+            # Waits for the server's own import of Streamlit (the import lock) before
+            # importing rdflib beside the rest of its start.
+            import streamlit  # noqa: F401
 
-    # "missing ScriptRunContext" / "session state does not function": expected while warming
+            from graph.store import env_sources, open_ahead
+
+            # Oxigraph loads without holding the interpreter lock, beside the server's start
+            open_ahead(*env_sources())
+            from app_pages import common
+
+            key = common.base_key()
+            common.base_graph()
+            common.network(key)
+            common.full_layout(key)
+            import app_pages.graph_component  # noqa: F401 - registers the component's assets
+            from app_pages import drawing
+
+            drawing.warm_default_view(key)
+            common.search_index(key)  # labels of the sources in the sidebar's filter
+            # Streamlit turns the page icon into a PNG with numpy (the layout, which would
+            # have imported it, may come from the disk cache).
+            import numpy  # noqa: F401
+
+            _first_element_check()
+        # Streamlit imports pandas and pyarrow for the SPARQL, Sources and Analytics tables
+        # (the Explore page's graph travels as JSON bytes and needs neither): let the first
+        # page be served first, and drawn (after its run the browser still fetches scripts).
+        common.FIRST_PAGE_RUN.wait(FIRST_PAGE_WAIT_S)
+        time.sleep(AFTER_FIRST_PAGE_S)
+        with _warming():
+            import pandas  # noqa: F401
+            import pyarrow  # noqa: F401
+    except Exception as err:  # noqa: BLE001 - warming is an optimisation; the app reports errors itself
+        print(f"(warm-up skipped: {err})", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _warming() -> Iterator[None]:
+    """Quiet and polite while warming: cached functions called outside a page run log
+    "missing ScriptRunContext" (expected here), and the server answers the browser's
+    requests (a hundred script files) from this same interpreter, so this thread hands the
+    lock over more often."""
     logging.disable(logging.WARNING)
-    # The server answers the browser's first requests (a hundred script files) from this
-    # same interpreter: hand the lock over more often while this thread computes.
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.001)
     try:
-        _first_element_check()
-        from app_pages import common
-
-        key = common.base_key()
-        common.base_graph()
-        common.network(key)
-        common.full_layout(key)
-        import app_pages.graph_component  # noqa: F401 - registers the component's assets
-        from app_pages import drawing
-
-        drawing.warm_default_view(key)
-        common.search_index(key)  # the first page does not need it
-        # Last: the first Explore page needs neither (its graph travels as JSON bytes), but
-        # the SPARQL, Sources and Analytics tables do, and Streamlit imports them there.
-        import pandas  # noqa: F401
-        import pyarrow  # noqa: F401
-    except Exception as err:  # noqa: BLE001 - warming is an optimisation; the app reports errors itself
-        print(f"(warm-up skipped: {err})", file=sys.stderr)
+        yield
     finally:
         sys.setswitchinterval(interval)
         logging.disable(logging.NOTSET)
