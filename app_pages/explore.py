@@ -175,11 +175,22 @@ def _validation_note(key: str) -> None:
     st.caption(f"Shapes: {note}" + ("" if done else " — marks appear on the next change"))
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _filter_choices(key: str) -> tuple[list[str], list[str], list[str]]:
+    """The sidebar's entity types, relations and sources: read once per graph, not on every
+    rerun (at 1M triples the network has 73k edges)."""
+    full = network(key)
+    types = sorted({str(d.get("type")) for _, d in full.nodes(data=True)})
+    rels = sorted({str(d.get("relation")) for _, _, d in full.edges(data=True)})
+    source_ids = sorted({s for _, _, d in full.edges(data=True) for s in d.get("sources", ())})
+    return types, rels, [short_name(URIRef(s)) for s in source_ids]
+
+
 # --- the page -------------------------------------------------------------------------
 
 key = graph_key()
 try:
-    full = network(key)
+    network(key)  # loads the graph and projects it: a failure is shown here
 except Exception as err:  # noqa: BLE001 - shown to the user, not swallowed
     st.error(f"The graph could not be loaded: {err}")
     st.stop()
@@ -216,8 +227,7 @@ with st.sidebar:
     )  # fmt: skip
 
     st.subheader("Filter")
-    types = sorted({str(d.get("type")) for _, d in full.nodes(data=True)})
-    rels = sorted({str(d.get("relation")) for _, _, d in full.edges(data=True)})
+    types, rels, source_short = _filter_choices(key)
     st.multiselect("Entity types", types, key=W + "types", placeholder="All types")
     st.multiselect("Relationship types", rels, key=W + "rels", placeholder="All relations")
     st.checkbox("As of a date", key=W + "use_date", help="The alliance as it stood on that day")
@@ -231,8 +241,6 @@ with st.sidebar:
         disabled=not st.session_state.get(W + "use_grade"),
         help="Keep statements graded this or better (1 is best)",
     )  # fmt: skip
-    source_ids = sorted({s for _, _, d in full.edges(data=True) for s in d.get("sources", ())})
-    source_short = [short_name(URIRef(s)) for s in source_ids]
     st.multiselect(
         "Sources", source_short, key=W + "src", placeholder="All sources",
         format_func=lambda s: label_of(key, to_iri(s)),
