@@ -119,3 +119,27 @@ def test_construct_query_reproduces_the_view(small: KnowledgeGraph, net, state: 
     ag_subject = URIRef("https://w3id.org/alliance-graph/ontology#subject")
     statements = {str(s) for s in result.graph.subjects(ag_subject)}
     assert statements == {str(k) for _, _, k in view.graph.edges(keys=True)}
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        ViewState(),
+        ViewState(top=3),
+        ViewState(top=5, as_of=dt.date(2020, 1, 1)),
+        ViewState(top=4, min_grade=2),
+        ViewState(top=2, types=("State",)),
+        ViewState(top=6, relations=("memberOf",), sources=("agr:src-nato",)),
+    ],
+)
+def test_the_whole_network_view_is_the_filtered_network_cut_to_its_best_connected(net, state: ViewState) -> None:  # type: ignore[no-untyped-def]
+    """build_view builds only the graph it shows; it must be what filtering the whole
+    network and keeping the ``top`` best connected entities (ties by IRI) gives."""
+    h = filter_graph(net, state)
+    best = sorted(h.nodes, key=lambda n: (-h.degree(n), str(n)))[: state.top]
+    expected = h.subgraph(best)
+    view = build_view(net, state)
+    assert set(view.graph.nodes) == set(expected.nodes)
+    assert sorted(view.graph.edges(keys=True)) == sorted(expected.edges(keys=True))
+    assert all(view.graph.nodes[n] == net.nodes[n] for n in view.graph.nodes)
+    assert view.omitted == h.number_of_nodes() - len(best)
