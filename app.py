@@ -40,8 +40,8 @@ st.session_state["ag_from_page"] = st.session_state.get("ag_page")
 st.session_state["ag_page"] = page.url_path
 with st.sidebar:
     st.caption("Alliance Graph · offline · every fact sourced and graded")
-from app_pages.common import FIRST_PAGE_RUN, store_picker  # noqa: E402 - after set_page_config
+from app_pages.common import PAGE_RUNS, store_picker  # noqa: E402 - after set_page_config
 
-store_picker()
-page.run()
-FIRST_PAGE_RUN.set()
+with PAGE_RUNS.track():  # background work waits for quiet moments between runs
+    store_picker()
+    page.run()

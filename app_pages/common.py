@@ -8,12 +8,13 @@ browser session only; the cached base graph is never changed).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import networkx as nx
@@ -22,9 +23,42 @@ import streamlit as st
 from graph.store import KnowledgeGraph, env_sources, open_graph, take_opened_ahead
 
 BASE_KEY = "base"
-#: Set when a page run has finished in this process: start-up work the first page does not
-#: need (the search index, pandas for tables) waits for it instead of competing with it.
-FIRST_PAGE_RUN = threading.Event()
+
+
+class PageRuns:
+    """Page runs of this process, so that background work (the warm-up's imports for the
+    table pages) can wait for a quiet moment instead of competing with a visitor's clicks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._ended: float | None = None  # monotonic time the last run ended
+
+    @contextlib.contextmanager
+    def track(self) -> Iterator[None]:
+        with self._lock:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._ended = time.monotonic()
+
+    def wait_quiet(self, quiet_s: float, timeout_s: float) -> bool:
+        """Wait until a run has ended and none has run for ``quiet_s`` seconds (or
+        ``timeout_s`` passed); whether it got quiet."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                ended, active = self._ended, self._active
+            if ended is not None and not active and time.monotonic() - ended >= quiet_s:
+                return True
+            time.sleep(0.1)
+        return False
+
+
+PAGE_RUNS = PageRuns()
 STARTUP_GRACE_S = 3.0
 IMPORT_STATE = "imported"  # session key: (graph key, KnowledgeGraph, file names)
 

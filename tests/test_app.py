@@ -355,3 +355,30 @@ def test_a_restart_reads_the_network_and_layout_from_disk(
     no_errors(again)
     assert "10 entities, 12 relationship statements" in texts(again)
     st.cache_resource.clear()  # leave no network made under this test's cache for others
+
+
+def test_background_work_waits_for_a_pause_between_page_runs() -> None:
+    """The warm-up's last imports wait for a quiet moment (common.PAGE_RUNS), not a click."""
+    import threading
+    import time
+
+    from app_pages.common import PageRuns
+
+    runs = PageRuns()
+    assert not runs.wait_quiet(0.0, 0.3), "no page has run yet: not quiet"
+    entered, leave = threading.Event(), threading.Event()
+
+    def a_run() -> None:
+        with runs.track():
+            entered.set()
+            leave.wait(5)
+
+    t = threading.Thread(target=a_run)
+    t.start()
+    entered.wait(5)
+    assert not runs.wait_quiet(0.0, 0.3), "a run is in progress"
+    leave.set()
+    t.join()
+    started = time.monotonic()
+    assert runs.wait_quiet(0.4, 5)
+    assert time.monotonic() - started >= 0.35, "waited for the pause"

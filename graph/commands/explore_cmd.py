@@ -8,7 +8,6 @@ import logging
 import os
 import sys
 import threading
-import time
 from collections.abc import Iterator
 
 from graph import paths
@@ -37,10 +36,10 @@ def streamlit_argv(host: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-#: How long the warm-up waits for the first page before finishing its optional work anyway,
-#: and how long after the first page's run (the browser is still drawing it).
-FIRST_PAGE_WAIT_S = 20.0
-AFTER_FIRST_PAGE_S = 2.0
+#: The warm-up's last part waits for the page runs to pause this long (or at most
+#: QUIET_WAIT_S, then runs anyway).
+QUIET_S = 3.0
+QUIET_WAIT_S = 120.0
 
 
 def warm_up() -> None:
@@ -78,10 +77,10 @@ def warm_up() -> None:
 
             _first_element_check()
         # Streamlit imports pandas and pyarrow for the SPARQL, Sources and Analytics tables
-        # (the Explore page's graph travels as JSON bytes and needs neither): let the first
-        # page be served first, and drawn (after its run the browser still fetches scripts).
-        common.FIRST_PAGE_RUN.wait(FIRST_PAGE_WAIT_S)
-        time.sleep(AFTER_FIRST_PAGE_S)
+        # (the Explore page's graph travels as JSON bytes and needs neither): 0.5 s of
+        # work done once the first page is served and the visitor pauses, not during a
+        # click (after a run the browser still fetches scripts and draws).
+        common.PAGE_RUNS.wait_quiet(QUIET_S, QUIET_WAIT_S)
         with _warming():
             import pandas  # noqa: F401
             import pyarrow  # noqa: F401
