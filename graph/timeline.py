@@ -59,7 +59,7 @@ def timeline_events(kg: KnowledgeGraph) -> list[Event]:
         category = _local(r["type"]) or ("Relationship" if str(r["kind"]) == "statement" else "Event")
         if key in seen:
             # Keep the most specific class name the item has (not a generic parent).
-            if seen[key].category in ("Relationship", "Event", "Statement"):
+            if seen[key].category in ("Relationship", "Event", "Statement", "Entity"):
                 seen[key] = _event(r, day, category)
             continue
         seen[key] = _event(r, day, category)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from graph import paths
 from graph.errors import QueryError
 from graph.ontology_ref import ontology_terms, reference_markdown
 from graph.profile import entity_profile, statement_detail
 from graph.sources import list_contradictions, list_sources, source_statements
+from graph.sparql import run_query
 from graph.store import KnowledgeGraph, open_graph
 from graph.timeline import filter_events, timeline_events
 
@@ -93,3 +95,16 @@ def test_shipped_profile_and_ontology(kg) -> None:  # type: ignore[no-untyped-de
     assert all(src.reliability for st in p.statements for src in st.sources)
     terms = ontology_terms()
     assert len(terms) > 20 and all(t.label for t in terms if t.kind == "Class")
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_timeline_names_each_event_by_its_most_specific_class(store: str) -> None:
+    """The rules give every item all its superclasses (Summit, Meeting, Event, Entity...):
+    the timeline files an event under the most specific one, on either store."""
+    kg = open_graph(store)
+    events = {e.item: e for e in timeline_events(kg)}
+    assert events["https://w3id.org/alliance-graph/id/summit-2022-madrid"].category == "Summit"
+    assert events["https://w3id.org/alliance-graph/id/summit-2004-istanbul"].category == "Summit"
+    assert not [e.title for e in events.values() if e.category in ("Entity", "Statement")]
+    rows = run_query(kg, paths.queries_dir() / "timeline.rq").rows
+    assert len(rows) == len({(str(r[0]), str(r[1])) for r in rows}), "one row per item and date"
