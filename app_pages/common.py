@@ -23,6 +23,8 @@ import streamlit as st
 from graph.store import KnowledgeGraph, env_sources, open_graph, take_opened_ahead
 
 BASE_KEY = "base"
+STARTUP_GRACE_S = 3.0
+IMPORT_STATE = "imported"  # session key: (graph key, KnowledgeGraph, file names)
 
 
 class PageRuns:
@@ -59,8 +61,6 @@ class PageRuns:
 
 
 PAGE_RUNS = PageRuns()
-STARTUP_GRACE_S = 3.0
-IMPORT_STATE = "imported"  # session key: (graph key, KnowledgeGraph, file names)
 
 
 @st.cache_resource(show_spinner="Loading the knowledge graph…")
@@ -78,11 +78,6 @@ def chosen_store() -> str | None:
     return st.session_state.get(STORE_STATE) or env_sources()[0]
 
 
-def _env_data() -> tuple[tuple[str, ...], bool]:
-    _, data, include_default = env_sources()
-    return data, include_default
-
-
 def is_base_key(key: str) -> bool:
     return key == BASE_KEY or key.startswith(BASE_KEY + "|")
 
@@ -90,7 +85,7 @@ def is_base_key(key: str) -> bool:
 def base_key() -> str:
     """The cache key of the base graph: it names the store and the files, so that switching
     stores (or starting on other data) never serves another graph's cached network."""
-    data, include_default = _env_data()
+    _, data, include_default = env_sources()
     store = chosen_store()
     if store is None and not data and include_default:
         return BASE_KEY
@@ -103,7 +98,7 @@ def base_graph() -> KnowledgeGraph:
 
     ``ALLIANCE_GRAPH_NO_DEFAULT=1`` leaves the shipped data out (tests load their own files).
     """
-    data, include_default = _env_data()
+    _, data, include_default = env_sources()
     return get_graph(chosen_store(), data, include_default)
 
 
@@ -147,14 +142,12 @@ def graph_for(key: str) -> KnowledgeGraph:
 @st.cache_resource(max_entries=4, show_spinner="Building the network…")
 def network(key: str) -> nx.MultiDiGraph:
     """The whole actor network of a graph (read-only: views filter copies of it)."""
+    from graph import diskcache
     from graph.network import project
 
     kg = graph_for(key)
-    if not is_base_key(key):  # an upload: this session's alone, not worth keeping
-        return project(kg)
-    from graph import diskcache
-
-    # kept on disk: a restart on the same files reads it back instead (7 s -> 0.8 s at 1M)
+    # Kept on disk: a restart on the same files reads it back (7 s -> 0.8 s at 1M). An
+    # upload is not loaded from files, so diskcache never keeps its network.
     return diskcache.cached(kg, "network", lambda: project(kg))
 
 
@@ -246,11 +239,8 @@ def violations_by_node(key: str) -> dict[Any, list[str]] | None:
 @st.cache_resource(max_entries=4, show_spinner="Laying out the network…")
 def full_layout(key: str) -> dict[Any, tuple[float, float]]:
     """Positions for the whole network: unfocused views keep them, so filters never move nodes."""
-    from graph.render import layout_positions
-
-    if not is_base_key(key):
-        return layout_positions(network(key))
     from graph import diskcache
+    from graph.render import layout_positions
 
     return diskcache.cached(graph_for(key), "layout", lambda: layout_positions(network(key)))
 

@@ -97,19 +97,23 @@ def entry_key(kg: KnowledgeGraph, what: str) -> str | None:
     return f"{what}-{h.hexdigest()[:32]}"
 
 
+def _ours(st: os.stat_result) -> bool:
+    """Owned by this user (where the platform has owners)."""
+    return not hasattr(os, "getuid") or st.st_uid == os.getuid()
+
+
 def _private_dir(d: Path) -> bool:
     """Ours alone: a real folder (not a link) owned by this user, writable by no one else."""
     try:
         st = os.lstat(d)
     except OSError:
         return False
-    owner_ok = not hasattr(os, "getuid") or st.st_uid == os.getuid()
-    return stat.S_ISDIR(st.st_mode) and owner_ok and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return stat.S_ISDIR(st.st_mode) and _ours(st) and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _read(path: Path) -> Any:
     st = os.lstat(path)
-    if not stat.S_ISREG(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+    if not stat.S_ISREG(st.st_mode) or not _ours(st):
         raise OSError(f"{path} is not a file of ours")
     with path.open("rb") as f:
         value = pickle.load(f)  # noqa: S301 - written by this user into a folder only they can write
@@ -141,7 +145,7 @@ def _prune(d: Path) -> None:
 def cached(kg: KnowledgeGraph, what: str, compute: Callable[[], T]) -> T:
     """``compute()``, or what it returned on an earlier run for the same graph and code."""
     d = cache_dir()
-    name = entry_key(kg, what)
+    name = None if d is None else entry_key(kg, what)  # off: not even the code digest
     if d is None or name is None:
         return compute()
     path = d / (name + _SUFFIX)

@@ -69,6 +69,11 @@ def test_a_good_upload_makes_a_new_graph(small: KnowledgeGraph) -> None:
     pol = "https://w3id.org/alliance-graph/id/POL"
     assert {d["relation"] for u, _, d in g.edges(data=True) if str(u) == pol} == {"memberOf", "partnerOf"}
     assert "Polska" in r.turtle()
+    # this session's own graph: the explorer's disk cache never keeps what is derived from it
+    from graph import diskcache
+
+    assert small.file_stamps and diskcache.entry_key(small, "network") is not None
+    assert not new.file_stamps and diskcache.entry_key(new, "network") is None
 
 
 def test_turtle_syntax_error_names_the_line(small: KnowledgeGraph) -> None:
