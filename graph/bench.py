@@ -693,25 +693,21 @@ def measure_app(
     out: dict[str, Any] = {"data": str(data_file) if data_file else "shipped"}
     try:
         with sync_playwright() as p:
-            for again in (False, True) if restart else (False,):
-                run = _open_explorer(p, env, timeout, log if not again else None)
-                page = run.pop("page", None)
-                close = run.pop("_close")
-                try:
-                    if "error" in run:
-                        out.update({f"restart_{k}" if again else k: v for k, v in run.items()})
-                        if log is not None and page is not None:
-                            page.screenshot(path=str(log.with_suffix(".png")), full_page=True)
-                        break
-                    if again:
-                        out["restart_s"], out["restart_page_s"] = run["cold_s"], run["page_s"]
-                        continue
-                    out.update(run)
-                    out.update(_filter_change(page, timeout))
-                    if data_file is not None:
-                        out.update(_big_view(page, timeout))
-                finally:
-                    close()
+            with _explorer(p, env, timeout, log) as (first, page):
+                out.update(first)
+                if "error" in first:
+                    if log is not None and page is not None:
+                        page.screenshot(path=str(log.with_suffix(".png")), full_page=True)
+                    return out
+                out.update(_filter_change(page, timeout))
+                if data_file is not None:
+                    out.update(_big_view(page, timeout))
+            if restart:
+                with _explorer(p, env, timeout, None) as (again, _):
+                    if "error" in again:
+                        out.update({f"restart_{k}": v for k, v in again.items()})
+                    else:
+                        out["restart_s"], out["restart_page_s"] = again["cold_s"], again["page_s"]
     except Exception as err:  # noqa: BLE001 - recorded in the report
         out["error"] = f"{type(err).__name__}: {err}"[:300]
     finally:
@@ -719,11 +715,12 @@ def measure_app(
     return out
 
 
-def _open_explorer(p: Any, env: dict[str, str], timeout: float, log: Path | None) -> dict[str, Any]:
-    """Start a server, open its page in a new browser, wait for the first drawn graph.
+@contextmanager
+def _explorer(p: Any, env: dict[str, str], timeout: float, log: Path | None) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Start a server, open its page in a new browser and wait for the first drawn graph.
 
-    Returns ``server_s``, ``cold_s``, ``page_s`` (or ``error``), the ``page``, and ``_close``
-    (stops browser and server; the caller must call it)."""
+    Yields ``server_s``, ``cold_s`` and ``page_s`` (or ``error``) with the page; stops the
+    browser and the server on leaving."""
     port = _free_port()
     log_f = log.open("wb") if log else subprocess.DEVNULL
     t0 = time.monotonic()
@@ -731,9 +728,27 @@ def _open_explorer(p: Any, env: dict[str, str], timeout: float, log: Path | None
         [sys.executable, "-m", "graph", "explore", "--host", "127.0.0.1", "--port", str(port)],
         env=env, cwd=REPO_DIR, stdout=log_f, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    browser = None
-
-    def close() -> None:
+    browser = page = None
+    out: dict[str, Any] = {}
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            _wait_http(url + "/_stcore/health", proc, timeout)
+            out["server_s"] = time.monotonic() - t0
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            t1 = time.monotonic()
+            page.goto(url, wait_until="domcontentloaded")
+            if _wait_drawn(page, timeout):
+                now = time.monotonic()
+                out["cold_s"], out["page_s"] = now - t0, now - t1
+            else:
+                out["error"] = "no graph was drawn"
+                out["page_text"] = page.inner_text("body")[:300]
+        except Exception as err:  # noqa: BLE001 - recorded in the report
+            out["error"] = f"{type(err).__name__}: {err}"[:300]
+        yield out, page
+    finally:
         try:
             if browser is not None:
                 browser.close()
@@ -741,26 +756,6 @@ def _open_explorer(p: Any, env: dict[str, str], timeout: float, log: Path | None
             _stop_group(proc)
             if hasattr(log_f, "close"):
                 log_f.close()  # type: ignore[union-attr]
-
-    out: dict[str, Any] = {"_close": close}
-    url = f"http://127.0.0.1:{port}"
-    try:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        _wait_http(url + "/_stcore/health", proc, timeout)
-        out["server_s"] = time.monotonic() - t0
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        out["page"] = page
-        t1 = time.monotonic()
-        page.goto(url, wait_until="domcontentloaded")
-        if not _wait_drawn(page, timeout):
-            out["error"] = "no graph was drawn"
-            out["page_text"] = page.inner_text("body")[:300]
-            return out
-        now = time.monotonic()
-        out["cold_s"], out["page_s"] = now - t0, now - t1
-    except Exception as err:  # noqa: BLE001 - recorded in the report
-        out["error"] = f"{type(err).__name__}: {err}"[:300]
-    return out
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:
