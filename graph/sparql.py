@@ -172,16 +172,10 @@ def expand_unicode_escapes(text: str) -> str:
 
 def _keywords(text: str) -> Iterator[str]:
     """Bare keywords of a query (upper case), outside comments, strings, IRIs and names."""
-    yield from _keyword_tuple(text)
+    return (m.group("word").upper() for m in _TOKEN.finditer(text) if m.group("word"))
 
 
-@functools.lru_cache(maxsize=512)
-def _keyword_tuple(text: str) -> tuple[str, ...]:
-    # cached: the app and the endpoint run the same query texts again and again
-    return tuple(m.group("word").upper() for m in _TOKEN.finditer(text) if m.group("word"))
-
-
-def _check_words(text: str, limits: QueryLimits) -> str | None:
+def _check_words(text: str, allow_service: bool, allow_from: bool) -> str | None:
     form: str | None = None
     for word in _keywords(text):
         if word in _UPDATE_WORDS:
@@ -190,12 +184,12 @@ def _check_words(text: str, limits: QueryLimits) -> str | None:
             )
         if form is None and word in _QUERY_FORMS:
             form = word
-        if word == "SERVICE" and not limits.allow_service:
+        if word == "SERVICE" and not allow_service:
             raise QueryRefused(
                 "SERVICE is not allowed: a query may not call other endpoints "
                 "(set ALLIANCE_GRAPH_QUERY_ALLOW_SERVICE=1 to permit it)"
             )
-        if word == "FROM" and not limits.allow_from:
+        if word == "FROM" and not allow_from:
             raise QueryRefused(
                 "FROM / FROM NAMED is not allowed: a query may not load other graphs, files or URLs "
                 "(set ALLIANCE_GRAPH_QUERY_ALLOW_FROM=1 to permit it)"
@@ -208,7 +202,12 @@ DEFAULT_MAX_QUERY_BYTES = 256 * 1024
 
 
 def max_query_bytes() -> int:
-    raw = os.environ.get("ALLIANCE_GRAPH_QUERY_MAX_BYTES", "").strip()
+    return _max_bytes(os.environ.get("ALLIANCE_GRAPH_QUERY_MAX_BYTES", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _max_bytes(raw: str) -> int:
+    raw = raw.strip()
     return int(raw) if re.fullmatch(r"[0-9]+", raw) else DEFAULT_MAX_QUERY_BYTES
 
 
@@ -222,17 +221,22 @@ def check_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str:
     ...
     graph.errors.QueryRefused: SPARQL updates are not allowed: this graph is read-only (found DROP)
     """
+    return _checked_form(text, max_query_bytes(), limits.allow_service, limits.allow_from)
+
+
+@functools.lru_cache(maxsize=512)
+def _checked_form(text: str, limit: int, allow_service: bool, allow_from: bool) -> str:
+    # cached by everything the answer depends on (a refusal raises and is not cached)
     size = len(text.encode("utf-8", "surrogatepass"))
-    limit = max_query_bytes()
     if limit and size > limit:
         raise QueryRefused(
             f"the query is {size:,} bytes, over the limit of {limit:,} bytes "
             "(set ALLIANCE_GRAPH_QUERY_MAX_BYTES to change it)"
         )
-    form = _check_words(text, limits)
+    form = _check_words(text, allow_service, allow_from)
     expanded = expand_unicode_escapes(text)
     if expanded != text:
-        form = _check_words(expanded, limits) or form
+        form = _check_words(expanded, allow_service, allow_from) or form
     if form is None:
         raise QuerySyntaxError("expected SELECT, CONSTRUCT, ASK or DESCRIBE")
     return form
@@ -730,11 +734,27 @@ class SavedQuery:
 
 
 def read_query(path: str | Path) -> str:
-    p = Path(path)
+    """The text of a ``.rq`` file, read again only when the file has changed."""
+    p = os.fspath(path)
     try:
-        return p.read_text(encoding="utf-8")
+        st = os.stat(p)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        cached = _READ_CACHE.get(p)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        with open(p, encoding="utf-8") as fh:
+            text = fh.read()
     except OSError as err:
         raise QueryError(f"{p}: cannot read query file: {err.strerror or err}") from err
+    if len(_READ_CACHE) >= 1024:
+        _READ_CACHE.clear()
+    _READ_CACHE[p] = (stamp, text)
+    return text
+
+
+#: path -> ((mtime_ns, size, inode), text): the app and the endpoint run the same files
+#: again and again, and opening and reading one took longer than a small query.
+_READ_CACHE: dict[str, tuple[tuple[int, int, int], str]] = {}
 
 
 _PARAM = re.compile(r"^#\s*param:\s*[?$]?(\w+)\s*[—:-]*\s*(.*)$")

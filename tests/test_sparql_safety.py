@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import urllib.error
@@ -69,6 +70,9 @@ def test_service_is_refused_unless_allowed(text: str) -> None:
     with pytest.raises(QueryRefused, match="SERVICE"):
         check_query(text)
     assert check_query(text, QueryLimits(allow_service=True)) == "SELECT"
+    # checks are cached by text and limits: the permitted answer must not leak back
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        check_query(text)
 
 
 @pytest.mark.parametrize(
@@ -83,6 +87,24 @@ def test_from_is_refused_unless_allowed(text: str) -> None:
     with pytest.raises(QueryRefused, match="FROM"):
         check_query(text)
     assert check_query(text, QueryLimits(allow_from=True)) in {"SELECT", "ASK"}
+    with pytest.raises(QueryRefused, match="FROM"):
+        check_query(text)
+
+
+def test_a_query_file_edited_between_runs_runs_as_edited(tmp_path: Path) -> None:
+    # query files are read again only when they change: an edit must be seen
+    kg = open_graph("oxigraph")
+    f = tmp_path / "q.rq"
+    f.write_text("SELECT (1 AS ?n) WHERE {}", encoding="utf-8")
+    assert int(run_query(kg, f).rows[0][0]) == 1
+    f.write_text("SELECT (2 AS ?n) WHERE {}", encoding="utf-8")  # same size
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000))
+    assert int(run_query(kg, f).rows[0][0]) == 2
+    f.write_text("SELECT (30 AS ?n) WHERE {}", encoding="utf-8")
+    assert int(run_query(kg, f).rows[0][0]) == 30
+    f.write_text("DELETE WHERE { ?s ?p ?o }", encoding="utf-8")
+    with pytest.raises(QueryRefused):
+        run_query(kg, f)
 
 
 def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
