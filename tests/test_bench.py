@@ -36,6 +36,23 @@ def test_timing_gives_median_and_p95_and_records_failures() -> None:
     assert r["reps"] == 5 and r["rows"] == 3 and len(calls) == 5
     assert 0 <= r["median_s"] <= r["p95_s"]
 
+    def slowish() -> int:
+        time.sleep(0.06)
+        return 1
+
+    # Over the budget after two runs, yet three in-process runs: the forked probe is
+    # never one of the samples (copy-on-write would weigh on Python-heavy engines).
+    r = _time_query(slowish, {"max_reps": 7, "query_budget_s": 0.1, "query_timeout_s": 5})
+    assert r["reps"] == 3 and r["median_s"] >= 0.06 and r["probe_s"] >= 0.06
+
+    def long() -> int:
+        time.sleep(0.25)
+        return 1
+
+    # A probe of half the time limit or more is the one time recorded (every engine alike).
+    r = _time_query(long, {"max_reps": 7, "query_budget_s": 0.1, "query_timeout_s": 0.45})
+    assert r["reps"] == 1 and r["median_s"] == r["probe_s"] >= 0.25
+
     def broken() -> int:
         raise ValueError("no such thing")
 
