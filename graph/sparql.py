@@ -308,6 +308,13 @@ def inject_values(text: str, terms: Mapping[str, Identifier]) -> str:
     """Put a VALUES block at the start of the outer WHERE group (binds before evaluation)."""
     if not terms:
         return text
+    at = _values_at(text)
+    return text[:at] + " " + _values_block(terms) + text[at:]
+
+
+@functools.lru_cache(maxsize=512)
+def _values_at(text: str) -> int:
+    # cached: the app runs the same parameterised files again and again
     first_brace: int | None = None
     after_where: int | None = None
     depth = 0
@@ -329,7 +336,7 @@ def inject_values(text: str, terms: Mapping[str, Identifier]) -> str:
     at = after_where if after_where is not None else first_brace
     if at is None:
         raise QuerySyntaxError("the query has no WHERE group")
-    return text[:at] + " " + _values_block(terms) + text[at:]
+    return at
 
 
 def declare_prefixes(text: str, prefixes: Mapping[str, str] = STANDARD_PREFIXES) -> str:
