@@ -7,8 +7,10 @@ One run, for each size, on the same N-Triples and Turtle files (:mod:`graph.synt
   used directly (``Store.bulk_load``), each in a fresh subprocess so the peak is honest;
 * **queries**: median and p95 of the app's queries and the competency questions
   (rewritten in ``bench/queries/`` where the synthetic data needs it) on the same three
-  engines: ``graph.sparql.run_query``; ``Store.query`` with every row consumed;
-  rdflib's own engine;
+  engines: ``graph.sparql.run_query``; ``Store.query`` with every row consumed, on the
+  store the project loaded, its runs taking turns with the project's (the ratio then
+  compares two engines at the same moments, not a busy minute with a quiet one);
+  rdflib's own engine, in its own process;
 * **projection** to networkx (:func:`graph.network.project`) and each analytics measure;
 * **render**: :func:`graph.render.render_html` for 500, 2,000 and 10,000 nodes;
 * **app**: the explorer started by the CLI, driven in headless Chromium: cold start to
@@ -383,41 +385,71 @@ def _probe(fn: Callable[[], int], timeout_s: float) -> tuple[float, int]:
 
 
 def _time_query(fn: Callable[[], int], cfg: dict[str, Any]) -> dict[str, Any]:
-    """Median and p95 of repeated runs.
+    """Median and p95 of repeated runs of one query on one engine (see :func:`_time_queries`)."""
+    return _time_queries({"only": fn}, cfg)["only"]
 
-    The first run is a probe in a killable child (:func:`_probe`): past
+
+def _time_queries(fns: dict[str, Callable[[], int]], cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Median and p95 of repeated runs of one query on each engine of ``fns``, interleaved.
+
+    The first run on each engine is a probe in a killable child (:func:`_probe`): past
     ``query_timeout_s`` the query is recorded as a timeout. The probe is not a sample: a
     forked child pays copy-on-write faults on every Python object it touches (the
     project's term conversion does, Oxigraph's own evaluation hardly does), so its time
     would weigh the engines unevenly. A query whose probe took half ``query_timeout_s``
-    or more is recorded with that one time (every engine alike); any other then runs
-    in-process at least 3 times (or ``max_reps``, if fewer), and up to ``max_reps`` runs
-    while the budget lasts. The probe's time is kept as ``probe_s``.
+    or more is recorded with that one time (every engine alike); the others then run
+    in-process in rounds, one run of each engine a round, the order turned every round,
+    at least 3 rounds (or ``max_reps``, if fewer) and up to ``max_reps`` while the budget
+    lasts for the slowest of them. Engines compared this way share the same moments of
+    the machine: on shared cores a peer timed minutes apart differs by more than the
+    engines do. The probe's time is kept as ``probe_s``.
     """
     budget, max_reps = cfg["query_budget_s"], cfg["max_reps"]
+    out: dict[str, dict[str, Any]] = {}
+    times: dict[str, list[float]] = {}
+    rows: dict[str, int] = {}
+    probes: dict[str, float] = {}
 
-    def once() -> tuple[float, int]:
-        with _alarm(cfg["query_timeout_s"]):
-            t0 = time.perf_counter()
-            n = fn()
-            return time.perf_counter() - t0, n
-
-    times: list[float] = []
-    try:
-        first, rows = _probe(fn, cfg["query_timeout_s"])
-        if first >= cfg["query_timeout_s"] / 2 or max_reps <= 1:
-            times.append(first)  # too long to repeat: the one time stands
+    def failed(name: str, err: BaseException) -> None:
+        reps = len(times.get(name, []))
+        if isinstance(err, _Timeout):
+            out[name] = {"error": f"timeout after {cfg['query_timeout_s']:.0f} s", "reps": reps}
         else:
-            while len(times) < max_reps and (len(times) < 3 or sum(times) < budget):
-                elapsed, rows = once()
-                times.append(elapsed)
-    except _Timeout:
-        return {"error": f"timeout after {cfg['query_timeout_s']:.0f} s", "reps": len(times)}
-    except Exception as err:  # noqa: BLE001 - a failing query is recorded, not fatal
-        return {"error": f"{type(err).__name__}: {err}"[:300].replace("RuntimeError: ", "", 1), "reps": len(times)}
-    times.sort()
+            out[name] = {"error": f"{type(err).__name__}: {err}"[:300].replace("RuntimeError: ", "", 1), "reps": reps}
+        times.pop(name, None)
+
+    for name, fn in fns.items():
+        try:
+            probes[name], rows[name] = _probe(fn, cfg["query_timeout_s"])
+        except Exception as err:  # noqa: BLE001 - a failing query is recorded, not fatal
+            failed(name, err)
+            continue
+        if probes[name] >= cfg["query_timeout_s"] / 2 or max_reps <= 1:
+            out[name] = _summary([probes[name]], rows[name], probes[name])  # too long to repeat
+        else:
+            times[name] = []
+    order = list(times)
+    rounds = 0
+    while order and rounds < max_reps and (rounds < 3 or max(sum(times[n]) for n in order) < budget):
+        for name in order if rounds % 2 == 0 else order[::-1]:
+            try:
+                with _alarm(cfg["query_timeout_s"]):
+                    t0 = time.perf_counter()
+                    rows[name] = fns[name]()
+                    times[name].append(time.perf_counter() - t0)
+            except Exception as err:  # noqa: BLE001 - recorded, not fatal
+                failed(name, err)
+        order = [n for n in order if n in times]
+        rounds += 1
+    for name, ts in times.items():
+        out[name] = _summary(ts, rows[name], probes[name])
+    return {name: out[name] for name in fns}
+
+
+def _summary(times: list[float], rows: int, probe: float) -> dict[str, Any]:
+    times = sorted(times)
     p95 = times[min(len(times) - 1, max(0, -(-95 * len(times) // 100) - 1))]
-    return {"median_s": statistics.median(times), "p95_s": p95, "reps": len(times), "rows": rows, "probe_s": first}
+    return {"median_s": statistics.median(times), "p95_s": p95, "reps": len(times), "rows": rows, "probe_s": probe}
 
 
 def _run_analytics(g: Any) -> dict[str, Any]:
@@ -487,6 +519,7 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         out["triples"] = len(handle)
     if "queries" in spec["tasks"]:
         modes = [(engine, "queries")] + ([("project_user", "queries_user")] if engine == "project" else [])
+        peer_results: dict[str, Any] = {}
         for mode, key in modes:
             skip = spec.get("skip", {}).get(mode, {})
             results: dict[str, Any] = {}
@@ -515,8 +548,22 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
                 if mode == "project_user":
                     # The forked worker's overhead is steady: three runs tell it.
                     cfg = {**cfg, "max_reps": min(3, cfg["max_reps"])}
-                results[q.name] = _time_query(_query_runner(mode, handle, q), cfg)
+                runners = {mode: _query_runner(mode, handle, q)}
+                peer_skip = spec.get("skip", {}).get("pyoxigraph", {})
+                if mode == "project" and getattr(handle, "ox", None) is not None and q.name not in peer_skip:
+                    # The peer: the same query on pyoxigraph directly, over the very store the
+                    # project loaded (the same triples), its runs taking turns with the
+                    # project's so that both meet the same moments of a shared machine.
+                    runners["pyoxigraph"] = _query_runner("pyoxigraph", handle.ox, q)
+                timed = _time_queries(runners, cfg)
+                results[q.name] = timed[mode]
+                if "pyoxigraph" in timed:
+                    peer_results[q.name] = timed["pyoxigraph"]
+                elif q.name in peer_skip:
+                    peer_results[q.name] = {"error": peer_skip[q.name], "reps": 0}
             out[key] = results
+        if peer_results:
+            out["queries_peer"] = peer_results
     if engine == "project" and "network" in spec["tasks"]:
         out.update(_network_tasks(handle, spec))
     out["peak_rss_end_mb"] = _peak_rss_mb()
@@ -907,7 +954,10 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] = lambda m: None
                     continue
                 tasks = ["load"]
                 if fmt == "nt":
-                    tasks.append("queries")
+                    if engine != "pyoxigraph":
+                        # pyoxigraph's queries are timed in the project's worker, on the same
+                        # store, taking turns with the project's (see _time_queries)
+                        tasks.append("queries")
                     if engine == "project":
                         tasks.append("network")
                 progress(f"[{name}] {engine}: {', '.join(tasks)} ({fmt})")
@@ -919,7 +969,7 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] = lambda m: None
                     "query_cfg": _query_cfg(cfg),
                     "skip": {
                         mode: _plan_skips(previous.get(mode, {}), size, cfg.query_timeout_s)
-                        for mode in ([engine, "project_user"] if engine == "project" else [engine])
+                        for mode in ([engine, "project_user", "pyoxigraph"] if engine == "project" else [engine])
                     },
                     "suite_budget_s": cfg.rdflib_query_budget_s if engine == "rdflib" else None,
                     "render": engine == "project" and size == render_size,
@@ -933,7 +983,7 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] = lambda m: None
                     k: res.get(k) for k in ("load_s", "rules_s", "peak_rss_mb", "rss_start_mb", "triples", "error")
                     if res.get(k) is not None
                 }  # fmt: skip
-                for key, mode in (("queries", engine), ("queries_user", "project_user")):
+                for key, mode in (("queries", engine), ("queries_user", "project_user"), ("queries_peer", "pyoxigraph")):
                     for qname, qres in res.get(key, {}).items():
                         entry["queries"].setdefault(qname, {})[mode] = qres
                         previous.setdefault(mode, {})[qname] = (size, qres)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from graph.bench import _plan_skips, _time_query, format_table, query_suite
+from graph.bench import _plan_skips, _time_queries, _time_query, format_table, query_suite
 from graph.cli import main
 
 
@@ -119,3 +120,31 @@ def test_app_is_measured_in_the_real_browser(tmp_path: Path) -> None:
         result = pool.submit(measure_app, None, timeout=120, log=tmp_path / "app.log").result()
     assert "error" not in result, (result, (tmp_path / "app.log").read_text()[-2000:])
     assert 0 < result["page_s"] <= result["cold_s"] < 120
+
+
+def test_engines_compared_take_turns_and_keep_their_own_figures() -> None:
+    """The project and its peer run a query in alternating rounds, so a busy moment of a
+    shared machine falls on both; each gets its own median, rows and errors."""
+    calls: list[str] = []
+
+    def engine(name: str, rows: int, pause: float) -> Callable[[], int]:
+        def run() -> int:
+            calls.append(name)
+            time.sleep(pause)
+            return rows
+
+        return run
+
+    cfg = {"max_reps": 4, "query_budget_s": 10.0, "query_timeout_s": 5}
+    r = _time_queries({"a": engine("a", 2, 0.0), "b": engine("b", 2, 0.02)}, cfg)
+    # probes run in forked children: only the in-process rounds are seen here
+    assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]
+    assert r["a"]["reps"] == r["b"]["reps"] == 4 and r["a"]["rows"] == r["b"]["rows"] == 2
+    assert r["b"]["median_s"] >= 0.02 > r["a"]["median_s"]
+
+    def broken() -> int:
+        raise ValueError("no such thing")
+
+    calls.clear()
+    r = _time_queries({"ok": engine("ok", 1, 0.0), "bad": broken}, {**cfg, "max_reps": 3})
+    assert "no such thing" in r["bad"]["error"] and r["ok"]["reps"] == 3 and calls == ["ok"] * 3
