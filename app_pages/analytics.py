@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from rdflib import URIRef
 
-from app_pages.common import graph_key, network
+from app_pages.common import graph_key, network, type_styles
 from graph.render import describe_statement
 from graph.results import short_name
 from graph.view import ViewState, filter_graph, node_communities, node_measure
@@ -41,7 +41,7 @@ def _ranking(key: str, measure: str, as_of: dt.date | None) -> pd.DataFrame:
     g = _actors(key, as_of)
     scores = node_measure(g, measure)
     rows = [
-        {"entity": str(g.nodes[n].get("label", n)), "type": g.nodes[n].get("type"), measure: v, "id": short_name(n)}
+        {"entity": str(g.nodes[n].get("label", n)), "type": str(g.nodes[n].get("type", "Entity")), measure: v, "id": short_name(n)}
         for n, v in scores.items()
     ]
     return pd.DataFrame(rows).sort_values(measure, ascending=False) if rows else pd.DataFrame()
@@ -71,17 +71,26 @@ with tabs[0]:
         st.info("No relationships with these settings.")
     else:
         head = frame.head(top)
+        # the colours of the Explore page's legend, type by type
+        styles = type_styles(key)
+        shown_types = sorted(set(head["type"]))
         chart = (
             alt.Chart(head)
             .mark_bar()
             .encode(
                 x=alt.X(f"{measure}:Q", title=MEASURES[measure]),
-                y=alt.Y("entity:N", sort="-x", title=None),
-                color=alt.Color("type:N", title="Type"),
+                y=alt.Y(
+                    "entity:N", sort="-x", title=None,
+                    axis=alt.Axis(labelLimit=320, labelOverlap=False),  # every bar named, in full
+                ),
+                color=alt.Color(
+                    "type:N", title="Type",
+                    scale=alt.Scale(domain=shown_types, range=[styles.get(t, ("#999999", ""))[0] for t in shown_types]),
+                ),
                 tooltip=["entity:N", "type:N", alt.Tooltip(f"{measure}:Q", format=".3f")],
             )
-            .properties(height=max(200, 22 * len(head)))
-        )
+            .properties(height=max(200, 26 * len(head)))
+        )  # fmt: skip
         st.altair_chart(chart, width="stretch")
         st.dataframe(head, hide_index=True, width="stretch")
 

@@ -152,6 +152,21 @@ def network(key: str) -> nx.MultiDiGraph:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
+def entity_types(key: str) -> tuple[str, ...]:
+    """Every entity type of the network, sorted: the order in which types get their colours
+    and shapes, so that a type looks the same in every view and on every page."""
+    return tuple(sorted({str(d.get("type", "Entity")) for _, d in network(key).nodes(data=True)}))
+
+
+def type_styles(key: str) -> dict[str, tuple[str, str]]:
+    """The colour and shape of every entity type of the network (:func:`graph.render.group_styles`)."""
+    from graph.render import group_styles
+
+    types = entity_types(key)
+    return group_styles(types, types)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
 def search_index(key: str) -> Any:
     from graph.search import SearchIndex
 

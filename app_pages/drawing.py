@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 from rdflib import URIRef
 
-from app_pages.common import full_layout, network
+from app_pages.common import entity_types, full_layout, network
 from app_pages.graph_component import frame_page, items_digest
 from graph.view import ViewState, build_view, construct_query, node_communities, node_measure
 
@@ -34,11 +34,13 @@ def draw_view_cached(key: str, params: tuple[tuple[str, str], ...], violations: 
     state = ViewState.from_params(dict(params))
     view = build_view(network(key), state)
     g = view.graph
+    order: tuple[str, ...] = ()
     if state.colour == "community":
         comms = node_communities(g)
         groups = {n: f"Community {comms.get(n, 0) + 1}" for n in g.nodes}
     else:
         groups = {n: str(d.get("type", "Entity")) for n, d in g.nodes(data=True)}
+        order = entity_types(key)  # a type looks the same in every view
     sizes = node_measure(g, state.size) if state.size != "none" else {}
     if view.focus is None:
         base = full_layout(key)
@@ -50,6 +52,7 @@ def draw_view_cached(key: str, params: tuple[tuple[str, str], ...], violations: 
         violations={URIRef(n): list(m) for n, m in violations} if violations else None,
         hidden=view.hidden, focus=view.focus, positions=positions,
         height=f"{GRAPH_HEIGHT}px", size_label="PageRank" if state.size == "pagerank" else state.size,
+        group_order=order,
     )  # fmt: skip
     return {
         "items": drawing.items,
@@ -59,6 +62,7 @@ def draw_view_cached(key: str, params: tuple[tuple[str, str], ...], violations: 
         "nodes": drawing.nodes,
         "edges": g.number_of_edges(),
         "hidden": {str(n): c for n, c in view.hidden.items()},
+        "hidden_total": view.hidden_total,
         "omitted": view.omitted,
         "focus_found": view.focus is None or view.focus in g,
         "construct": construct_query(view),

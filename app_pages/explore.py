@@ -4,6 +4,7 @@ and size by measure; click for profiles and statements; share and export the vie
 from __future__ import annotations
 
 import datetime as dt
+import html
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -40,6 +41,8 @@ from graph.view import (
 )
 
 W = "ex_"  # widget key prefix
+#: How the legend shows each node shape of graph.render.SHAPES (and the focus star).
+LEGEND_GLYPHS = {"dot": "●", "square": "■", "diamond": "◆", "triangle": "▲", "star": "★"}
 
 
 # --- the view state: URL <-> widgets ----------------------------------------------------
@@ -270,9 +273,9 @@ if state.as_of:
     summary += f" · as of {state.as_of.isoformat()}"
 if state.focus:
     summary += f" · around {md(label_of(key, to_iri(state.focus)))}"
-total_hidden = sum(hidden.values())
+total_hidden = drawn["hidden_total"]
 if total_hidden:
-    summary += f" · **{total_hidden} more not shown**"
+    summary += f" · **{total_hidden:,} more linked entities not shown**"
 if drawn["omitted"]:
     summary += (
         f" · the best connected; **{drawn['omitted']:,} more entities not shown** "
@@ -298,10 +301,9 @@ result = show_graph(
 legend = drawn["legend"]
 if legend:
     chips = " ".join(
-        f'<span style="display:inline-block;margin-right:1em"><span style="display:inline-block;width:.9em;'
-        f'height:.9em;border-radius:50%;background:{colour};vertical-align:middle"></span> '
-        f"{md(name)}</span>"
-        for name, colour in legend
+        f'<span style="display:inline-block;margin-right:1em"><span style="color:{colour}">'
+        f"{LEGEND_GLYPHS.get(shape, '●')}</span> {html.escape(name)}</span>"
+        for name, colour, shape in legend
     )
     marks = ' <span style="margin-left:1em">⚠ red ring: SHACL violation · dashed line: unverified, opinion or contradicted</span>'
     st.html(f'<div style="font-size:.85rem" data-testid="ag-legend">{chips}{marks}</div>')

@@ -12,6 +12,7 @@ from rdflib import URIRef
 from app_pages.common import (
     code,
     current_graph,
+    entity_types,
     fmt_date,
     graph_key,
     md,
@@ -51,7 +52,7 @@ def _neighbourhood(key: str, iri: str) -> dict[str, Any]:
     groups = {n: str(d.get("type", "Entity")) for n, d in g.nodes(data=True)}
     return draw_view(
         g, groups=groups, sizes=node_measure(g, "degree"), hidden=view.hidden, focus=view.focus,
-        positions=layout_positions(g), height="420px",
+        positions=layout_positions(g), height="420px", group_order=entity_types(key),
     ).items  # fmt: skip
 
 

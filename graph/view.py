@@ -160,10 +160,9 @@ class View:
     hidden: dict[Any, int] = field(default_factory=dict)
     #: Entities of the whole-network view left out by ``state.top`` (the least connected).
     omitted: int = 0
-
-    @property
-    def hidden_total(self) -> int:
-        return sum(self.hidden.values())
+    #: Distinct entities next to the view but not in it (a neighbour of two shown entities
+    #: is counted in ``hidden`` twice, here once).
+    hidden_total: int = 0
 
 
 def _edge_passes(data: Mapping[str, Any], state: ViewState, sources: frozenset[str]) -> bool:
@@ -250,14 +249,14 @@ def build_view(g: nx.MultiDiGraph, state: ViewState) -> View:
     order = _neighbour_order(h)
     keep: list[Any] = [focus]
     seen = {focus}
-    hidden: dict[Any, int] = {}
     frontier = [focus]
+    done: set[Any] = set()
     for _ in range(state.hops):
         nxt: list[Any] = []
         for u in frontier:
+            done.add(u)
             new = sorted((n for n in undirected.neighbors(u) if n not in seen), key=order)
             if u not in more and len(new) > state.cap:
-                hidden[u] = len(new) - state.cap
                 new = new[: state.cap]
             for n in new:
                 seen.add(n)
@@ -266,12 +265,28 @@ def build_view(g: nx.MultiDiGraph, state: ViewState) -> View:
         frontier = nxt
         if not frontier:
             break
-    # Nodes at the edge of the view still have neighbours outside it: count them as hidden too.
-    for u in frontier:
-        outside = sum(1 for n in undirected.neighbors(u) if n not in seen)
-        if outside:
-            hidden[u] = hidden.get(u, 0) + outside
-    return View(state, h.subgraph(keep).copy(), focus, hidden)
+    # An entity opened with "Show N more around it" shows all its neighbours even at the
+    # edge of the view, one hop past the others.
+    opened = [u for u in keep if u in more and u not in done]
+    while opened:
+        u = opened.pop(0)
+        done.add(u)
+        for n in sorted((n for n in undirected.neighbors(u) if n not in seen), key=order):
+            seen.add(n)
+            keep.append(n)
+            if n in more:
+                opened.append(n)
+    # What each shown entity has outside the view, counted once the view is complete: a
+    # neighbour cut by the cap at one entity may be shown through another; the entities at
+    # the edge of the view (the last hop) have theirs outside too.
+    hidden: dict[Any, int] = {}
+    outside: set[Any] = set()
+    for u in keep:
+        out = [n for n in undirected.neighbors(u) if n not in seen]
+        if out:
+            hidden[u] = len(out)
+            outside.update(out)
+    return View(state, h.subgraph(keep).copy(), focus, hidden, hidden_total=len(outside))
 
 
 # --- the CONSTRUCT query that reproduces a view ----------------------------------------

@@ -85,7 +85,7 @@ def test_expansion_cap_says_how_many_are_not_shown(small: None) -> None:
     at = app(focus="agr:CAN", cap="1").run()
     no_errors(at)
     summary = texts(at)
-    assert "more not shown" in summary
+    assert "more linked entities not shown" in summary
     more = [b for b in at.button if b.label.startswith("Show ") and "more around" in b.label]
     assert more, "a button lifts the cap"
     more[0].click().run()

@@ -10,7 +10,15 @@ import pytest
 from rdflib import URIRef
 
 from graph.network import project
-from graph.render import assert_self_contained, draw_view, layout_positions, render_html, style_view
+from graph.render import (
+    SHAPES,
+    assert_self_contained,
+    draw_view,
+    group_styles,
+    layout_positions,
+    render_html,
+    style_view,
+)
 from graph.store import open_graph
 from graph.view import ViewState, build_view
 
@@ -53,7 +61,7 @@ def test_style_marks_focus_violations_hidden_and_doubtful_edges(net: nx.MultiDiG
     node = d.nodes[can]
     assert node["shape"] == "star" and node["borderWidth"] == 5 and node["label"].startswith("⚠ ")
     assert "a state needs a label" in node["title"] and "more neighbours not shown" in node["title"]
-    assert dict(legend)
+    assert legend and all(shape in SHAPES for _, _, shape in legend)
     for eid, (u, v) in pairs.items():
         assert eid == f"{u} {v}"
     if evil in d:
@@ -95,3 +103,23 @@ def test_two_thousand_nodes_render_quickly() -> None:
     drawing = draw_view(g, groups=groups(g), positions={n: (float(n), 0.0) for n in g})
     assert drawing.nodes == 2000 and drawing.edges == 1999
     assert time.perf_counter() - started < 5
+
+
+def test_every_type_of_a_big_ontology_looks_different_and_the_same_in_every_view() -> None:
+    """Thirty types (the shipped network has about that many) get thirty different
+    colour-and-shape pairs; given the network's types, a type keeps its style whichever
+    other types a view shows (the Explore legend, the profile and the Analytics chart agree)."""
+    types = [f"Type{i:02d}" for i in range(30)]
+    styles = group_styles(types, types)
+    assert len(set(styles.values())) == 30
+    view_a = group_styles(["Type03", "Type29"], types)
+    view_b = group_styles(["Type29"], types)
+    assert view_a["Type29"] == view_b["Type29"] == styles["Type29"]
+    assert group_styles(["Type29"])["Type29"] != styles["Type29"], "without the order, styles follow the view"
+    g = nx.MultiDiGraph()
+    g.add_node("a", label="a", type="Type29")
+    g.add_node("b", label="b", type="Type03")
+    g.add_edge("a", "b", "s", relation="r")
+    d, legend, _ = style_view(g, groups={"a": "Type29", "b": "Type03"}, group_order=types)
+    assert (d.nodes["a"]["color"], d.nodes["a"]["shape"]) == styles["Type29"]
+    assert ("Type29", *styles["Type29"]) in legend

@@ -143,3 +143,19 @@ def test_the_whole_network_view_is_the_filtered_network_cut_to_its_best_connecte
     assert sorted(view.graph.edges(keys=True)) == sorted(expected.edges(keys=True))
     assert all(view.graph.nodes[n] == net.nodes[n] for n in view.graph.nodes)
     assert view.omitted == h.number_of_nodes() - len(best)
+
+
+def test_entities_around_the_view_are_counted_once_and_an_edge_entity_opens(net) -> None:  # type: ignore[no-untyped-def]
+    """The header's "N more not shown" counts distinct entities; "Show N more around X" on
+    an entity at the edge of the view adds its neighbours although the hops are spent."""
+    v = build_view(net, ViewState(focus="agr:CAN", hops=1))
+    und = net.to_undirected(as_view=True)
+    shown = set(v.graph.nodes)
+    outside = {n for u in shown for n in und.neighbors(u)} - shown
+    assert v.hidden_total == len(outside)
+    assert sum(v.hidden.values()) >= v.hidden_total
+    for u, count in v.hidden.items():
+        assert count == len(set(und.neighbors(u)) - shown)
+    edge = next(u for u in v.hidden if u != v.focus)
+    opened = build_view(net, ViewState(focus="agr:CAN", hops=1, more=(str(edge),)))
+    assert set(und.neighbors(edge)) <= set(opened.graph.nodes) and edge not in opened.hidden
