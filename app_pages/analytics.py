@@ -194,7 +194,6 @@ with tabs[4]:
             [{"entity": _label(g, n), "type": g.nodes[n].get("type"), "relationships": g.degree(n)} for n in lacking],
             hide_index=True, width="stretch",
         )  # fmt: skip
-    st.markdown("**Suggested links**: pairs not yet related that share many neighbours (Adamic–Adar).")
     from graph import analytics as an
 
     st.markdown("**Groups most peers share, and who stands outside** (from `graph.analytics.gaps`).")
@@ -209,6 +208,7 @@ with tabs[4]:
             ],
             hide_index=True, width="stretch",
         )  # fmt: skip
+    st.markdown("**Suggested links**: pairs not yet related that share many neighbours (Adamic–Adar).")
     rows = [
         {"entity": _label(g, r["a"]), "could relate to": _label(g, r["b"]), "score": round(r["adamic_adar"], 3),
          "shared neighbours": ", ".join(_label(g, n) for n in r["because"][:8])}

@@ -273,7 +273,7 @@ def test_timeline_page_filters(small: None) -> None:
     at.multiselect(key="tl_cats").select("Membership").run()
     assert "4 of 13 dated events" in texts(at)
     table = frames(at)[0]
-    assert list(table["event"])[-1] == "Sweden memberOf NATO"
+    assert list(table["event"])[-1] == "Sweden member of NATO"
 
 
 def test_sources_page_tabs(small: None) -> None:

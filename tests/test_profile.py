@@ -75,7 +75,7 @@ def test_timeline(small: KnowledgeGraph) -> None:
     summit = next(e for e in events if e.category == "Summit")
     assert summit.title == "Vilnius Summit" and summit.date == dt.date(2023, 7, 11)
     fin = filter_events(events, entity="https://w3id.org/alliance-graph/id/FIN", categories=["Membership"])
-    assert [e.title for e in fin] == ["Finland memberOf NATO"]
+    assert [e.title for e in fin] == ["Finland member of NATO"]  # the relation by its label
     assert not filter_events(events, end=dt.date(1940, 1, 1))
 
 
