@@ -4,18 +4,33 @@ linked to profiles."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_pages.common import current_graph, graph_key, md
-from graph.timeline import Event, filter_events, timeline_events
+from graph import timeline as tl
+from graph.timeline import Event, count_by_year, filter_events, timeline_events
 
 
 @st.cache_data(max_entries=4, show_spinner="Collecting dated events…")
 def _events(key: str) -> list[Event]:
     return timeline_events(current_graph())
+
+
+def _strip(frame: pd.DataFrame, x: alt.X, tooltip: list[Any], **encodings: Any) -> None:
+    """A chart with one row of marks per kind of event along the time axis."""
+    mark = {} if "size" in encodings else {"size": 90}
+    chart = (
+        alt.Chart(frame)
+        .mark_circle(opacity=0.8, **mark)
+        .encode(x=x, y=alt.Y("kind:N", title=None), color=alt.Color("kind:N", legend=None), tooltip=tooltip, **encodings)
+        .properties(height=max(160, 38 * frame["kind"].nunique()))
+        .interactive(bind_y=False)
+    )
+    st.altair_chart(chart, width="stretch")
 
 
 def _open(iri: str) -> None:
@@ -49,8 +64,22 @@ shown = filter_events(
     events, categories=chosen, entity=entity or None,
     start=dt.date(years[0], 1, 1), end=dt.date(years[1], 12, 31),
 )  # fmt: skip
-st.caption(f"{len(shown)} of {len(events)} dated events")
-if shown:
+counted = len(shown) > tl.CHART_EVENTS_MAX
+caption = f"{len(shown):,} of {len(events):,} dated events"
+if counted:
+    caption += (
+        f" · more than {tl.CHART_EVENTS_MAX:,}: the chart counts them per year (narrow the kinds, "
+        "the entity or the years to see each one); the table lists them all"
+    )
+st.caption(caption)
+if shown and counted:
+    per_year = pd.DataFrame(count_by_year(shown), columns=["year", "kind", "events"])
+    _strip(
+        per_year, alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(zero=False)),
+        ["year:Q", "kind:N", alt.Tooltip("events:Q", format=",")],
+        size=alt.Size("events:Q", title="events a year"),
+    )  # fmt: skip
+elif shown:
     frame = pd.DataFrame(
         {
             "date": [pd.Timestamp(e.date) for e in shown],
@@ -59,19 +88,11 @@ if shown:
             "grade": [e.credibility if e.credibility is not None else None for e in shown],
         }
     )
-    chart = (
-        alt.Chart(frame)
-        .mark_circle(size=90, opacity=0.8)
-        .encode(
-            x=alt.X("date:T", title=None),
-            y=alt.Y("kind:N", title=None),
-            color=alt.Color("kind:N", legend=None),
-            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "kind:N", "event:N", "grade:Q"],
-        )
-        .properties(height=max(160, 38 * frame["kind"].nunique()))
-        .interactive(bind_y=False)
-    )
-    st.altair_chart(chart, width="stretch")
+    _strip(
+        frame, alt.X("date:T", title=None),
+        [alt.Tooltip("date:T", format="%Y-%m-%d"), "kind:N", "event:N", "grade:Q"],
+    )  # fmt: skip
+if shown:
     table = pd.DataFrame(
         {
             "date": [e.date.isoformat() for e in shown],

@@ -382,3 +382,19 @@ def test_background_work_waits_for_a_pause_between_page_runs() -> None:
     started = time.monotonic()
     assert runs.wait_quiet(0.4, 5)
     assert time.monotonic() - started >= 0.35, "waited for the pause"
+
+
+def test_timeline_counts_events_per_year_when_there_are_too_many_to_draw(
+    small: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the chart's limit the page says so and charts counts per year and kind; the
+    table still lists every event."""
+    from graph import timeline
+
+    monkeypatch.setattr(timeline, "CHART_EVENTS_MAX", 5)
+    at = page("app_pages/timeline.py").run()
+    no_errors(at)
+    assert "13 of 13 dated events · more than 5: the chart counts them per year" in texts(at)
+    assert len(frames(at)[0]) == 13
+    at.multiselect(key="tl_cats").select("Membership").run()
+    assert "4 of 13 dated events" in texts(at) and "counts them" not in texts(at)
