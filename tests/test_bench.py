@@ -50,9 +50,9 @@ def test_timing_gives_median_and_p95_and_records_failures() -> None:
         time.sleep(0.25)
         return 1
 
-    # A probe of half the time limit or more is the one time recorded (every engine alike).
+    # After a probe of half the time limit or more, one in-process run (every engine alike).
     r = _time_query(long, {"max_reps": 7, "query_budget_s": 0.1, "query_timeout_s": 0.45})
-    assert r["reps"] == 1 and r["median_s"] == r["probe_s"] >= 0.25
+    assert r["reps"] == 1 and r["median_s"] >= 0.25 and r["probe_s"] >= 0.25
 
     def broken() -> int:
         raise ValueError("no such thing")
