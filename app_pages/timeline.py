@@ -77,7 +77,7 @@ if shown and counted:
     _strip(
         per_year, alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(zero=False)),
         ["year:Q", "kind:N", alt.Tooltip("events:Q", format=",")],
-        size=alt.Size("events:Q", title="events a year"),
+        size=alt.Size("events:Q", title="events a year", scale=alt.Scale(range=[25, 500])),  # one event stays visible
     )  # fmt: skip
 elif shown:
     frame = pd.DataFrame(
