@@ -41,8 +41,8 @@ from graph.view import (
 )
 
 W = "ex_"  # widget key prefix
-#: How the legend shows each node shape of graph.render.SHAPES (and the focus star).
-LEGEND_GLYPHS = {"dot": "●", "square": "■", "diamond": "◆", "triangle": "▲", "star": "★"}
+#: How the legend shows each node shape of graph.render.SHAPES.
+LEGEND_GLYPHS = {"dot": "●", "square": "■", "diamond": "◆", "triangle": "▲"}
 
 
 # --- the view state: URL <-> widgets ----------------------------------------------------

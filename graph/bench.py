@@ -384,11 +384,6 @@ def _probe(fn: Callable[[], int], timeout_s: float) -> tuple[float, int]:
     return float(data["elapsed"]), int(data["rows"])
 
 
-def _time_query(fn: Callable[[], int], cfg: dict[str, Any]) -> dict[str, Any]:
-    """Median and p95 of repeated runs of one query on one engine (see :func:`_time_queries`)."""
-    return _time_queries({"only": fn}, cfg)["only"]
-
-
 def _time_queries(fns: dict[str, Callable[[], int]], cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Median and p95 of repeated runs of one query on each engine of ``fns``, interleaved.
 
@@ -432,10 +427,9 @@ def _time_queries(fns: dict[str, Callable[[], int]], cfg: dict[str, Any]) -> dic
             # a long query (its probe took half the time limit or more) runs once more,
             # in-process like the others: the probe showed it ends within the limit
             limit[name] = 1 if probes[name] >= cfg["query_timeout_s"] / 2 else max_reps
-    order = list(times)
     rounds = 0
     while rounds < max_reps:
-        active = [n for n in order if n in times and len(times[n]) < limit[n]]
+        active = [n for n in times if len(times[n]) < limit[n]]  # a failed engine left times
         if not active or (rounds >= 3 and max(sum(times[n]) for n in active) >= budget):
             break
         for name in active if rounds % 2 == 0 else active[::-1]:

@@ -77,7 +77,7 @@ def _event(r: dict[str, Node | None], day: dt.date, category: str) -> Event:
         s_label = str(r["sLabel"]) if r["sLabel"] is not None else short_name(r["s"])
         o_label = str(r["oLabel"]) if r["oLabel"] is not None else short_name(r["o"])
         relation = _local(r["relation"])
-        said = str(r["relationLabel"]) if r.get("relationLabel") is not None else relation
+        said = str(r["relationLabel"]) if r["relationLabel"] is not None else relation
         entities = ((str(r["s"]), s_label), (str(r["o"]), o_label))
         cred = r["credibility"]
         return Event(
