@@ -311,8 +311,33 @@ def show_error(err: Exception) -> None:
     st.error(str(err))
 
 
+ENV_STORE_PICKER = "ALLIANCE_GRAPH_STORE_PICKER"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def store_picker_allowed() -> bool:
+    """May a visitor choose the store? An operator's setting, off beyond loopback.
+
+    With the picker a visitor makes the server send queries to a URL of their choosing
+    and can make it load a second copy of the graph (the memory store). That is for the
+    operator: ``ALLIANCE_GRAPH_STORE_PICKER=1`` turns it on, ``0`` off; unset, it is on
+    only when the app is served on a loopback address (``alliance-graph explore`` on
+    127.0.0.1, the default).
+    """
+    from graph.limits import env_flag
+
+    flag = env_flag(ENV_STORE_PICKER)
+    if flag is not None:
+        return flag
+    address = str(st.get_option("server.address") or "").strip()
+    return address in _LOOPBACK
+
+
 def store_picker() -> None:
     """Sidebar: choose the embedded store or a SPARQL endpoint holding the alliance data."""
+    if not store_picker_allowed():
+        st.session_state.pop(STORE_STATE, None)
+        return
     with st.sidebar.expander("Data store", icon=":material/storage:"):
         current = st.session_state.get(STORE_STATE) or ""
         url = st.text_input(

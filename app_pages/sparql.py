@@ -12,7 +12,7 @@ import time
 import streamlit as st
 import streamlit.components.v1 as components
 
-from app_pages.common import current_graph
+from app_pages.common import graph_for, graph_key
 from graph import paths
 from graph.errors import AllianceGraphError, QuerySyntaxError
 from graph.render import render_html
@@ -54,15 +54,9 @@ def ontology_prefixes() -> dict[str, str]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def cached_query(text: str, bindings: tuple[tuple[str, str], ...], store_key: str) -> QueryResult:
-    del store_key  # part of the cache key only
-    return run_query(current_graph(), text, dict(bindings))
-
-
-def _store_key() -> str:
-    import os
-
-    return f"{os.environ.get('ALLIANCE_GRAPH_STORE', '')}|{os.environ.get('ALLIANCE_GRAPH_DATA', '')}"
+def cached_query(text: str, bindings: tuple[tuple[str, str], ...], key: str) -> QueryResult:
+    """One query's answer on the graph named by ``key`` (this session's: its upload, its store)."""
+    return run_query(graph_for(key), text, dict(bindings))
 
 
 def _add_prefix(prefix: str, iri: str) -> None:
@@ -188,7 +182,7 @@ if run:
     started = time.perf_counter()
     try:
         with st.spinner("Running…"):
-            result = cached_query(text, tuple(sorted(bindings.items())), _store_key())
+            result = cached_query(text, tuple(sorted(bindings.items())), graph_key())
     except AllianceGraphError as err:
         _show_error(err, text)
     else:

@@ -119,6 +119,16 @@ def _number(name: str, value: str, kind: type[float] | type[int]) -> float:
     return number
 
 
+def env_flag(name: str, env: Mapping[str, str] | None = None) -> bool | None:
+    """A 1/0 setting from the environment, read now: ``None`` when unset.
+
+    >>> env_flag("X", {"X": "1"}), env_flag("X", {})
+    (True, None)
+    """
+    raw = (os.environ if env is None else env).get(name, "").strip()
+    return _flag(name, raw) if raw else None
+
+
 def _flag(name: str, value: str) -> bool:
     v = value.strip().lower()
     if v in {"1", "true", "yes", "on"}:

@@ -22,7 +22,7 @@ import os
 import pickle
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -35,11 +35,13 @@ from rdflib.term import Identifier, Node, URIRef, Variable
 from graph import paths
 from graph.errors import ConfigError, QueryError, QueryRefused, QuerySyntaxError
 from graph.limits import UNLIMITED, QueryLimits, run_isolated
+from graph.querycheck import TOKEN, Vetted, expand_unicode_escapes, vet
 from graph.store import KnowledgeGraph
 from graph.terms import from_ox
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "Vetted",
     "STANDARD_PREFIXES",
     "UNLIMITED",
     "QueryLimits",
@@ -47,6 +49,7 @@ __all__ = [
     "SavedQuery",
     "SerializedResult",
     "check_query",
+    "expand_unicode_escapes",
     "get_saved_query",
     "list_saved_queries",
     "parse_term",
@@ -54,6 +57,7 @@ __all__ = [
     "run_query",
     "run_query_to",
     "term_from_ox",
+    "vet_query",
 ]
 
 ResultKind = Literal["select", "ask", "graph"]
@@ -128,74 +132,9 @@ class SerializedResult:
     elapsed_s: float = 0.0
 
 
-# --- lexical safety check -------------------------------------------------------------
+# --- safety check (graph.querycheck) ----------------------------------------------------
 
-_PN_CHARS = r"A-Za-z0-9_\-\u00B7-\uFFFF"
-_TOKEN = re.compile(
-    rf"""
-    (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-      |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][{_PN_CHARS}]+)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][{_PN_CHARS}.]*)?:(?:[{_PN_CHARS}.:%]|\\[^\s])*)
-  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-_UPDATE_WORDS = {
-    "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH",
-}
-_QUERY_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
-_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def expand_unicode_escapes(text: str) -> str:
-    r"""Replace ``\uXXXX`` / ``\UXXXXXXXX`` as SPARQL engines may do before parsing.
-
-    >>> expand_unicode_escapes(r"\u0053ERVICE")
-    'SERVICE'
-    """
-
-    def sub(m: re.Match[str]) -> str:
-        try:
-            return chr(int(m.group(1) or m.group(2), 16))
-        except (ValueError, OverflowError):
-            return m.group(0)
-
-    return _UNICODE_ESCAPE.sub(sub, text)
-
-
-def _keywords(text: str) -> Iterator[str]:
-    """Bare keywords of a query (upper case), outside comments, strings, IRIs and names."""
-    return (m.group("word").upper() for m in _TOKEN.finditer(text) if m.group("word"))
-
-
-def _check_words(text: str, allow_service: bool, allow_from: bool) -> str | None:
-    form: str | None = None
-    for word in _keywords(text):
-        if word in _UPDATE_WORDS:
-            raise QueryRefused(
-                f"SPARQL updates are not allowed: this graph is read-only (found {word})"
-            )
-        if form is None and word in _QUERY_FORMS:
-            form = word
-        if word == "SERVICE" and not allow_service:
-            raise QueryRefused(
-                "SERVICE is not allowed: a query may not call other endpoints "
-                "(set ALLIANCE_GRAPH_QUERY_ALLOW_SERVICE=1 to permit it)"
-            )
-        if word == "FROM" and not allow_from:
-            raise QueryRefused(
-                "FROM / FROM NAMED is not allowed: a query may not load other graphs, files or URLs "
-                "(set ALLIANCE_GRAPH_QUERY_ALLOW_FROM=1 to permit it)"
-            )
-    return form
-
+_TOKEN = TOKEN
 
 #: Largest query text accepted, in bytes (``ALLIANCE_GRAPH_QUERY_MAX_BYTES``; 0 = no limit).
 DEFAULT_MAX_QUERY_BYTES = 256 * 1024
@@ -214,6 +153,9 @@ def _max_bytes(raw: str) -> int:
 def check_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str:
     """Refuse what the safety rules forbid; return the query form (SELECT, ASK, ...).
 
+    See :mod:`graph.querycheck` for how the decision is made (a parser's tree, failing
+    closed). Engines must run the text :func:`vet_query` returns, not ``text`` itself.
+
     >>> check_query("PREFIX ag: <https://w3id.org/alliance-graph/ontology#> ask { ?s ?p ?o }")
     'ASK'
     >>> check_query("# a comment\\nDrOp ALL")
@@ -221,25 +163,19 @@ def check_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str:
     ...
     graph.errors.QueryRefused: SPARQL updates are not allowed: this graph is read-only (found DROP)
     """
-    return _checked_form(text, max_query_bytes(), limits.allow_service, limits.allow_from)
+    return vet_query(text, limits).form
 
 
-@functools.lru_cache(maxsize=512)
-def _checked_form(text: str, limit: int, allow_service: bool, allow_from: bool) -> str:
-    # cached by everything the answer depends on (a refusal raises and is not cached)
+def vet_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> Vetted:
+    """The query's form and the exact text every engine must run (escapes expanded)."""
+    limit = max_query_bytes()
     size = len(text.encode("utf-8", "surrogatepass"))
     if limit and size > limit:
         raise QueryRefused(
             f"the query is {size:,} bytes, over the limit of {limit:,} bytes "
             "(set ALLIANCE_GRAPH_QUERY_MAX_BYTES to change it)"
         )
-    form = _check_words(text, allow_service, allow_from)
-    expanded = expand_unicode_escapes(text)
-    if expanded != text:
-        form = _check_words(expanded, allow_service, allow_from) or form
-    if form is None:
-        raise QuerySyntaxError("expected SELECT, CONSTRUCT, ASK or DESCRIBE")
-    return form
+    return vet(text, limits.allow_service, limits.allow_from)
 
 
 _POSITION = re.compile(r"(?:error at |line )(\d+)[:, ]+(?:column )?(\d+)")
@@ -387,9 +323,15 @@ def _prepare(
         text = query
         if limits is None:
             limits = QueryLimits.from_env()
-    form = check_query(text, limits)
+    vetted = vet_query(text, limits)
     terms = {k.lstrip("?$"): parse_term(v) for k, v in (bindings or {}).items()}
-    return text, form, terms, limits
+    if terms:
+        # the engines run the text with a VALUES block put in: check that text too, so
+        # a parameter placed where the tokenizer misread the query cannot change it
+        with_values = vet_query(inject_values(vetted.text, terms), limits)
+        if with_values.form != vetted.form:
+            raise QueryRefused("the parameters changed what the query is; refused")
+    return vetted.text, vetted.form, terms, limits
 
 
 def run_query(
@@ -439,13 +381,16 @@ def run_query(
     elif kg.ox is not None:
         store = kg.ox
         if limits.isolate:
-            payload = run_isolated(lambda: _ox_work(store, text, terms, None, limits.row_cap()), limits)
+            payload = run_isolated(
+                lambda: _ox_work(store, text, terms, None, limits.row_cap(), limits.allow_from),
+                limits,
+            )
             result = _decode_ox(payload)
         else:
-            result = _run_oxigraph_direct(store, text, terms, limits.row_cap())
+            result = _run_oxigraph_direct(store, text, terms, limits.row_cap(), limits.allow_from)
     elif limits.isolate:
         payload = run_isolated(
-            lambda: pickle.dumps(_run_rdflib(kg, text, terms, limits.row_cap())), limits
+            lambda: pickle.dumps(_run_rdflib(kg, text, terms, limits.row_cap(), limits)), limits
         )
         result = pickle.loads(payload)  # noqa: S301 - our own forked worker wrote it
     else:
@@ -484,7 +429,9 @@ def run_query_to(
     text, _form, terms, limits = _prepare(query, bindings, limits)
     store = kg.ox
     started = time.perf_counter()
-    payload = run_isolated(lambda: _ox_work(store, text, terms, fmt, limits.row_cap()), limits)
+    payload = run_isolated(
+        lambda: _ox_work(store, text, terms, fmt, limits.row_cap(), limits.allow_from), limits
+    )
     elapsed = time.perf_counter() - started
     tag, flag, body = payload[:1], payload[1:2], payload[2:]
     if tag == b"A":
@@ -519,12 +466,19 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 term_from_ox = from_ox
 
 
-def _ox_query(store: ox.Store, text: str, terms: Mapping[str, Identifier]) -> Any:
+def _ox_query(
+    store: ox.Store, text: str, terms: Mapping[str, Identifier], allow_from: bool = False
+) -> Any:
     # Oxigraph's substitutions do not reach every use of a variable (BIND(?x AS ?y) sees
     # it unbound), so parameters are bound by a VALUES block of RDF terms instead.
     text = inject_values(text, terms)
+    # The engine enforces the dataset itself: with default_graph/named_graphs given,
+    # Oxigraph ignores any FROM / FROM NAMED the text holds (a second guard after the check).
+    dataset: dict[str, Any] = {}
+    if not allow_from:
+        dataset = {"default_graph": ox.DefaultGraph(), "named_graphs": list(store.named_graphs())}
     try:
-        return store.query(text, prefixes=STANDARD_PREFIXES)
+        return store.query(text, prefixes=STANDARD_PREFIXES, **dataset)
     except SyntaxError as err:
         raise _syntax_error(err) from err
     except (OSError, RuntimeError, ValueError) as err:
@@ -577,14 +531,19 @@ class _LineCap:
 
 
 def _ox_work(
-    store: ox.Store, text: str, terms: Mapping[str, Identifier], fmt: str | None, cap: int | None
+    store: ox.Store,
+    text: str,
+    terms: Mapping[str, Identifier],
+    fmt: str | None,
+    cap: int | None,
+    allow_from: bool = False,
 ) -> bytes:
     """Run on Oxigraph and write the answer: ``A`` + 0/1, ``S``/``G`` + truncated flag + bytes.
 
     With ``fmt`` None the rows travel as TSV and the triples as N-Triples (for
     :func:`_decode_ox`); otherwise they are written in ``fmt``.
     """
-    raw = _ox_query(store, text, terms)
+    raw = _ox_query(store, text, terms, allow_from)
     if isinstance(raw, ox.QueryBoolean):
         return b"A1" if bool(raw) else b"A0"
     if isinstance(raw, ox.QuerySolutions):
@@ -643,9 +602,13 @@ def _decode_ox(payload: bytes) -> QueryResult:
 
 
 def _run_oxigraph_direct(
-    store: ox.Store, text: str, terms: Mapping[str, Identifier], cap: int | None
+    store: ox.Store,
+    text: str,
+    terms: Mapping[str, Identifier],
+    cap: int | None,
+    allow_from: bool = False,
 ) -> QueryResult:
-    raw = _ox_query(store, text, terms)
+    raw = _ox_query(store, text, terms, allow_from)
     try:
         if isinstance(raw, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(raw))
@@ -683,10 +646,36 @@ def plain(node: Any) -> Any:
     return node
 
 
+def _guard_rdflib_child(limits: QueryLimits) -> None:
+    """In a query's own worker process: rdflib may neither fetch FROM graphs nor call SERVICE.
+
+    A second guard behind the check; these are process-wide switches of rdflib, so they
+    are thrown only in the forked child that runs one user query and then exits.
+    """
+    import rdflib.plugins.sparql as rdflib_sparql
+    from rdflib.plugins.sparql import evaluate
+
+    if not limits.allow_from:
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+    if not limits.allow_service:
+
+        def no_service(*_args: object, **_kwargs: object) -> Any:
+            raise QueryRefused("SERVICE is not allowed: a query may not call other endpoints")
+
+        evaluate.evalServiceQuery = no_service  # type: ignore[assignment]
+
+
 def _run_rdflib(
-    kg: KnowledgeGraph, text: str, terms: Mapping[str, Identifier], cap: int | None
+    kg: KnowledgeGraph,
+    text: str,
+    terms: Mapping[str, Identifier],
+    cap: int | None,
+    child_limits: QueryLimits | None = None,
 ) -> QueryResult:
     from pyparsing import ParseException
+
+    if child_limits is not None:
+        _guard_rdflib_child(child_limits)
 
     try:
         raw = kg.dataset.default_graph.query(
