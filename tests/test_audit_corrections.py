@@ -42,3 +42,13 @@ def test_every_ip4_summit_attendance_names_its_representative(run: Any) -> None:
         FILTER NOT EXISTS { ?a ag:representedBy ?who } }"""
     )
     assert missing == []
+
+
+def test_budget_2025_defence_figure_is_a_five_year_amount(run: Any) -> None:
+    rows = run(
+        """SELECT ?text ?unit WHERE { agr:st-Budget-2025-defence ag:claimText ?text ;
+        ag:unit ?unit }"""
+    )
+    assert len(rows) == 1
+    text, unit = rows[0]
+    assert "five" in text and "five" in unit
