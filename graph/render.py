@@ -456,7 +456,7 @@ def style_view(
         title.append("(click for statements and sources)")
         grades = [x["credibility"] for x in items if x.get("credibility") is not None]
         statuses = {x.get("status") for x in items}
-        doubtful = "Contradicted" in statuses or "Opinion" in statuses or "Unverified" in statuses
+        doubtful = bool(statuses & {"Contradicted", "Opinion", "Unverified", "PartlyVerified"})
         d.add_edge(
             u,
             v,
