@@ -52,3 +52,10 @@ def test_budget_2025_defence_figure_is_a_five_year_amount(run: Any) -> None:
     assert len(rows) == 1
     text, unit = rows[0]
     assert "five" in text and "five" in unit
+
+
+def test_field_hospital_contract_states_split_and_delivery(run: Any) -> None:
+    note = run("SELECT ?n WHERE { agr:st-contract-RMS-DNK-field-hospitals ag:deliveryNote ?n }")
+    assert note and "two years" in note[0][0] and "Role 2E" in note[0][0]
+    split = run("SELECT ?t WHERE { agr:st-contract-RMS-DNK-split ag:claimText ?t }")
+    assert split and "three are Role 2B" in split[0][0] and "two are Role 2E" in split[0][0]
