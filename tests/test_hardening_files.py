@@ -186,3 +186,38 @@ def test_fuzz_the_csv_importer_gives_issues_never_a_crash(tail: bytes) -> None:
     for issue in result.issues:
         assert issue.file == "e.csv"
         assert not any(ord(c) < 32 and c not in "\t\n" for c in str(issue))
+
+
+def test_a_remote_endpoint_answering_with_entities_is_refused() -> None:
+    import http.server
+    import threading
+
+    from graph.errors import QueryError
+    from graph.sparql import run_query
+
+    body = LAUGHS.encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rdf+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        kg = open_graph(f"http://127.0.0.1:{server.server_address[1]}/sparql")
+        with pytest.raises(QueryError, match="entity"):
+            run_query(kg, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    finally:
+        server.shutdown()
+        server.server_close()
