@@ -6,6 +6,27 @@ turns any :class:`AllianceGraphError` into one clear line and a non-zero exit.
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u200b-\u200f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control and invisible characters written as ``\\xNN``/``\\uNNNN``.
+
+    Used by every message that quotes user input, so a NUL, a carriage return or a
+    byte-order mark in a file shows as something a reader can see.
+
+    >>> escape_controls("a\\x00b\\ufeffc\\rd")
+    'a\\\\x00b\\\\ufeffc\\\\x0dd'
+    """
+
+    def _one(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _CONTROL.sub(_one, text)
+
 
 class AllianceGraphError(Exception):
     """Base class of every error the library raises on purpose."""
@@ -35,6 +56,8 @@ class DataLoadError(AllianceGraphError):
         column: int | None = None,
         field: str | None = None,
     ) -> None:
+        file = escape_controls(file)
+        reason = escape_controls(reason)
         self.file = file
         self.reason = reason
         self.line = line

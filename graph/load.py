@@ -19,6 +19,7 @@ from graph import paths
 from graph.errors import DataLoadError
 from graph.store import KnowledgeGraph
 from graph.terms import from_ox
+from graph.untrusted import has_bom, refuse_xml_entities_in_file, require_regular_file
 
 #: File extensions the loader understands, with the parser each one uses.
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
@@ -54,13 +55,10 @@ def rdf_format(path: Path) -> ox.RdfFormat:
 
 
 def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise DataLoadError(str(path), "file not found")
-    if path.is_dir():
-        raise DataLoadError(str(path), "is a folder, not a file")
+    st = require_regular_file(path)  # by type, before opening: no FIFO, device or folder
     if not os.access(path, os.R_OK):
         raise DataLoadError(str(path), "file is not readable")
-    size = path.stat().st_size
+    size = st.st_size
     if size == 0:
         raise DataLoadError(str(path), "file is empty")
     limit_mb = max_file_mb()
@@ -85,40 +83,61 @@ def max_file_mb() -> float:
         return DEFAULT_MAX_FILE_MB
 
 
-def _wrap_syntax_error(path: Path, err: SyntaxError) -> DataLoadError:
+def _wrap_syntax_error(path: Path, err: SyntaxError, data: bytes | None = None) -> DataLoadError:
     message = err.msg or str(err)
     line, column = err.lineno, err.offset
     if line is None:
-        line, column = _locate_error(path)
+        line, column = locate_error(path, data)
     return DataLoadError(str(path), message, line=line, column=column)
 
 
-def _locate_error(path: Path) -> tuple[int | None, int | None]:
+def locate_error(path: Path, data: bytes | None = None) -> tuple[int | None, int | None]:
     """Where a well-formedness error is, for parsers that do not say (RDF/XML, JSON-LD).
 
-    Uses the standard library's expat and json parsers, which never fetch anything.
+    Reads ``data`` if given, else the file. Uses the standard library's expat and json
+    parsers, which never fetch anything (entity declarations were refused before).
     """
     fmt = RDF_FORMATS.get(path.suffix.lower())
     try:
+        raw = data if data is not None else path.read_bytes()
         if fmt == ox.RdfFormat.RDF_XML:
             import xml.parsers.expat
 
             parser = xml.parsers.expat.ParserCreate()
             try:
-                with path.open("rb") as fh:
-                    parser.ParseFile(fh)
+                parser.Parse(raw, True)
             except xml.parsers.expat.ExpatError as e:
                 return e.lineno, e.offset + 1
         elif fmt == ox.RdfFormat.JSON_LD:
             import json
 
             try:
-                json.loads(path.read_text(encoding="utf-8"))
+                json.loads(raw.decode("utf-8-sig"))
             except json.JSONDecodeError as e:
                 return e.lineno, e.colno
     except (OSError, UnicodeDecodeError):
         pass
     return None, None
+
+
+def _precheck(path: Path, fmt: ox.RdfFormat) -> None:
+    """What is refused before the parser reads ``path``: entity declarations in RDF/XML."""
+    try:
+        if fmt == ox.RdfFormat.RDF_XML:
+            refuse_xml_entities_in_file(path)
+    except OSError as err:
+        raise DataLoadError(str(path), err.strerror or str(err)) from err
+
+
+def _parse_path(path: Path, fmt: ox.RdfFormat, parse: Callable[..., object]) -> object:
+    """Run ``parse(path=...)`` or, when the file starts with a byte-order mark, ``parse(input=...)``
+    on the file from just after it (every text format accepts a BOM)."""
+    _precheck(path, fmt)
+    if has_bom(path):
+        with path.open("rb") as fh:
+            fh.seek(3)
+            return parse(input=fh, format=fmt)
+    return parse(path=path, format=fmt)
 
 
 def parse_file(path: str | os.PathLike[str]) -> list[ox.Quad]:
@@ -127,7 +146,7 @@ def parse_file(path: str | os.PathLike[str]) -> list[ox.Quad]:
     _check_readable(path)
     fmt = rdf_format(path)
     try:
-        return list(ox.parse(path=path, format=fmt))
+        return _parse_path(path, fmt, lambda **kw: list(ox.parse(**kw)))  # type: ignore[return-value]
     except SyntaxError as err:
         raise _wrap_syntax_error(path, err) from err
     except (OSError, ValueError) as err:
@@ -152,7 +171,7 @@ def _bulk_load(store: ox.Store, path: Path) -> None:
     """Let Oxigraph parse ``path`` straight into ``store`` (no Python objects per triple)."""
     fmt = rdf_format(path)
     try:
-        store.bulk_load(path=path, format=fmt)
+        _parse_path(path, fmt, store.bulk_load)
     except SyntaxError as err:
         raise _wrap_syntax_error(path, err) from err
     except (OSError, ValueError) as err:

@@ -72,6 +72,37 @@ _GRAPH_TYPES = {
 }
 
 
+def _refuse_entities(name: str, stream: Any) -> Any:
+    """The stream, once its start shows no XML entity declaration (they expand without limit)."""
+    import io
+
+    from graph.errors import DataLoadError
+    from graph.untrusted import XML_PROLOG_LIMIT, refuse_xml_entities
+
+    head = stream.read(XML_PROLOG_LIMIT)
+    try:
+        refuse_xml_entities(name, head)
+    except DataLoadError as err:
+        raise QueryError(f"the endpoint's answer was refused: {err}") from err
+
+    class _Rest(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buf: Any) -> int:
+            nonlocal head
+            if head:
+                n = min(len(buf), len(head))
+                buf[:n] = head[:n]
+                head = head[n:]
+                return n
+            chunk = stream.read(len(buf))
+            buf[: len(chunk)] = chunk
+            return len(chunk)
+
+    return io.BufferedReader(_Rest())
+
+
 def _remote_factory(url: str) -> KnowledgeGraph:
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
@@ -170,7 +201,10 @@ def run_remote(
                     raise QueryError(f"the endpoint {kg.endpoint} sent {media!r}, not an RDF graph")
                 g = _new_graph()
                 truncated = False
-                for t in ox.parse(response, format=fmt):
+                source = response
+                if fmt == ox.RdfFormat.RDF_XML:
+                    source = _refuse_entities(kg.endpoint or "endpoint", response)
+                for t in ox.parse(source, format=fmt):
                     if cap is not None and len(g) >= cap:
                         truncated = True
                         break

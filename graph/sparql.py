@@ -731,9 +731,11 @@ class SavedQuery:
 
 def read_query(path: str | Path) -> str:
     """The text of a ``.rq`` file, read again only when the file has changed."""
+    from graph.untrusted import require_regular_file
+
     p = os.fspath(path)
     try:
-        st = os.stat(p)
+        st = require_regular_file(p)  # by type, before opening: a FIFO would block forever
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         cached = _READ_CACHE.get(p)
         if cached is not None and cached[0] == stamp:

@@ -31,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     kg = open_from_args(args)
-    result = import_files(args.files, kg, shapes=args.shapes)
+    result = import_files(
+        args.files, kg, shapes=args.shapes, progress=lambda msg: print(f"import: {msg}", file=sys.stderr, flush=True)
+    )
     for issue in result.issues:
         print(f"{issue.severity}: {issue}", file=sys.stderr)
     if not result.ok:
