@@ -79,6 +79,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "schema": "https://schema.org/",
     "sh": "http://www.w3.org/ns/shacl#",
     "wd": "http://www.wikidata.org/entity/",
+    "qb": "http://purl.org/linked-data/cube#",
 }
 
 #: The limits a user's query runs under when none are given (environment applied at call time).

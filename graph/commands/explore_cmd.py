@@ -88,20 +88,25 @@ def warm_up() -> None:
         print(f"(warm-up skipped: {err})", file=sys.stderr)
 
 
+class _NoContextNotice(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext" notice, expected while warming."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "missing ScriptRunContext" not in record.getMessage()
+
+
 @contextlib.contextmanager
 def _warming() -> Iterator[None]:
-    """Quiet and polite while warming: cached functions called outside a page run log
-    "missing ScriptRunContext" (expected here), and the server answers the browser's
-    requests (a hundred script files) from this same interpreter, so this thread hands the
-    lock over more often."""
-    logging.disable(logging.WARNING)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.001)
+    """Quiet while warming: cached functions called outside a page run log "missing
+    ScriptRunContext" (expected here). Only that notice, on Streamlit's own logger, is
+    filtered; no process-wide switch (logging level, thread switch interval) is flipped."""
+    logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    notice = _NoContextNotice()
+    logger.addFilter(notice)
     try:
         yield
     finally:
-        sys.setswitchinterval(interval)
-        logging.disable(logging.NOTSET)
+        logger.removeFilter(notice)
 
 
 def _first_element_check() -> None:
