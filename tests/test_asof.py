@@ -1,0 +1,226 @@
+"""As-of answers against every membership statement in the shipped graph (issue #20, items 4 and 8).
+
+A date is the first day of what is known plus a precision (day when missing). On the day before
+the period starts the membership is out; on a day-precision start it is in; inside a year- or
+month-precision period it is "uncertain"; after the whole period it is in. Checked on both
+embedded engines, through the competency question, the app's own query and the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDF
+from test_knowledge import STORES, _open, cell
+
+ROOT = Path(__file__).resolve().parent.parent
+AG = Namespace("https://w3id.org/alliance-graph/ontology#")
+CQ46 = ROOT / "ontology" / "cq" / "cq46-memberships-as-of-date-with-certainty.rq"
+CQ19 = ROOT / "ontology" / "cq" / "cq19-allies-as-of-date.rq"
+APP_QUERY = ROOT / "graph" / "queries" / "example-members-as-of.rq"
+NATO = "https://w3id.org/alliance-graph/id/NATO"
+
+
+def _memberships() -> list[tuple[str, str, str, dt.date, str, dt.date | None, str]]:
+    g = Graph()
+    for f in sorted((ROOT / "graph" / "data").glob("*.ttl")):
+        g.parse(f, format="turtle")
+    out = []
+    for st in g.subjects(RDF.type, AG.Membership):
+        start = g.value(st, AG.startDate)
+        if start is None:
+            continue
+        prec = g.value(st, AG.startPrecision) or AG.DayPrecision
+        end = g.value(st, AG.endDate)
+        eprec = g.value(st, AG.endPrecision) or AG.DayPrecision
+        out.append(
+            (
+                str(st),
+                str(g.value(st, AG.subject)),
+                str(g.value(st, AG.object)),
+                start.toPython(),
+                str(prec).rsplit("#", 1)[1],
+                end.toPython() if end is not None else None,
+                str(eprec).rsplit("#", 1)[1],
+            )
+        )
+    return sorted(out)
+
+
+MEMBERSHIPS = _memberships()
+
+
+def _period_end(start: dt.date, precision: str) -> dt.date:
+    """The first day after the period a date with this precision stands for."""
+    if precision == "YearPrecision":
+        return dt.date(start.year + 1, 1, 1)
+    if precision == "MonthPrecision":
+        return dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return start + dt.timedelta(days=1)
+
+
+def _with_date(path: Path, var: str, day: dt.date) -> str:
+    text = path.read_text(encoding="utf-8")
+    literal = f'"{day.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date>'
+    if var == "asOf":  # the CQs default an unbound ?asOf with COALESCE: put the day first
+        assert "COALESCE(?asOf, " in text, path
+        return text.replace("COALESCE(?asOf, ", f"COALESCE({literal}, ")
+    return text.replace("?date", literal)
+
+
+@functools.cache
+def _cq46_rows(store: str, day: dt.date) -> frozenset[tuple[str, str, str, str]]:
+    """(ally, organisation, joined, certainty) of cq46 on a day, run once per engine and day."""
+    res = _open(store).query(_with_date(CQ46, "asOf", day))
+    idx = [res.vars.index(v) for v in ("ally", "organisation", "joined", "certainty")]
+    return frozenset(tuple(cell(r[i]) for i in idx) for r in res.rows)  # type: ignore[misc]
+
+
+def _status(store: str, subject: str, obj: str, start: dt.date, day: dt.date) -> str:
+    """'in', 'uncertain' or 'out' for one statement (picked by its start) on a day."""
+    found = [
+        c
+        for s, o, j, c in _cq46_rows(store, day)
+        if s == subject and o == obj and j == start.isoformat()
+    ]
+    return found[0] if found else "out"
+
+
+def _expected_start(start: dt.date, precision: str, day: dt.date) -> str:
+    if day < start:
+        return "out"
+    if precision == "DayPrecision":
+        return "in"
+    return "uncertain" if day < _period_end(start, precision) else "in"
+
+
+@pytest.mark.parametrize("store", STORES)
+@pytest.mark.parametrize("m", MEMBERSHIPS, ids=lambda m: m[0].rsplit("/", 1)[1])
+def test_every_accession_as_of(
+    store: str, m: tuple[str, str, str, dt.date, str, dt.date | None, str]
+) -> None:
+    _, subject, obj, start, prec, end, eprec = m
+    days = [start - dt.timedelta(days=1), start]
+    if prec != "DayPrecision":
+        days += [_period_end(start, prec) - dt.timedelta(days=1), _period_end(start, prec)]
+    for day in days:
+        if end is not None and day >= end:
+            continue
+        assert _status(store, subject, obj, start, day) == _expected_start(start, prec, day), day
+    if end is not None and eprec == "DayPrecision" and end > start + dt.timedelta(days=1):
+        assert _status(store, subject, obj, start, end) == "out"
+        assert _status(store, subject, obj, start, end - dt.timedelta(days=1)) != "out"
+
+
+def test_graph_has_uncertain_and_corrected_accessions() -> None:
+    """The corrected days (item 8) and at least one month- or year-precision membership."""
+    nato = {
+        (s.rsplit("/", 1)[1], d.isoformat(), p) for _, s, o, d, p, _, _ in MEMBERSHIPS if o == NATO
+    }
+    for code, day in [
+        ("ALB", "2009-04-01"),
+        ("HRV", "2009-04-01"),
+        ("MNE", "2017-06-05"),
+        ("MKD", "2020-03-27"),
+        ("DEU", "1955-05-06"),
+    ]:
+        assert (code, day, "DayPrecision") in nato
+    assert any(m[4] != "DayPrecision" for m in MEMBERSHIPS)
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_cq19_before_and_on_the_2009_accession(store: str) -> None:
+    q = _open(store)
+    before = q.query(_with_date(CQ19, "asOf", dt.date(2009, 2, 1)))
+    names = [cell(r[before.vars.index("name")]) for r in before.rows]
+    assert "Albania" not in names and "Croatia" not in names and "Bulgaria" in names
+    on = q.query(_with_date(CQ19, "asOf", dt.date(2009, 4, 1)))
+    rows = {cell(r[on.vars.index("name")]): cell(r[on.vars.index("certainty")]) for r in on.rows}
+    assert rows["Albania"] == rows["Croatia"] == "in"
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_app_query_members_as_of_has_certainty(store: str) -> None:
+    res = _open(store).query(_with_date(APP_QUERY, "date", dt.date(2020, 3, 26)))
+    labels = {
+        cell(r[res.vars.index("label")]): cell(r[res.vars.index("certainty")]) for r in res.rows
+    }
+    assert "North Macedonia" not in labels and labels["Montenegro"] == "in" and len(labels) == 29
+    res = _open(store).query(_with_date(APP_QUERY, "date", dt.date(2020, 3, 27)))
+    assert len(res.rows) == 30
+
+
+def _cli(*args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "graph", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_cli_shows_certainty() -> None:
+    text = _cli(
+        "query",
+        "--name",
+        "cq46-memberships-as-of-date-with-certainty",
+        "--param",
+        "asOf=2005-02-15",
+        "--format",
+        "csv",
+    )
+    lines = text.splitlines()
+    assert lines[0].endswith("certainty")
+    qatar = [ln for ln in lines if "Qatar" in ln and "ICI" in ln]
+    kuwait = [ln for ln in lines if "Kuwait" in ln and "ICI" in ln]
+    assert qatar and qatar[0].endswith(",uncertain") and kuwait[0].endswith(",in")
+    allies = _cli(
+        "query", "--name", "cq19-allies-as-of-date", "--param", "asOf=2009-02-01", "--format", "csv"
+    )
+    assert (
+        "Albania" not in allies
+        and "Croatia" not in allies
+        and "certainty" in allies.splitlines()[0]
+    )
+
+
+def test_year_and_month_precision_on_a_small_graph() -> None:
+    """The convention on a graph of its own, both engines: a year-precision start, a month-precision end."""
+    import pyoxigraph
+
+    ttl = """@prefix ag: <https://w3id.org/alliance-graph/ontology#> .
+@prefix agr: <https://w3id.org/alliance-graph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+agr:X rdfs:label "X" . agr:NATO rdfs:label "NATO" .
+agr:st a ag:Membership ; ag:subject agr:X ; ag:object agr:NATO ;
+  ag:startDate "2001-01-01"^^xsd:date ; ag:startPrecision ag:YearPrecision ;
+  ag:endDate "2010-05-01"^^xsd:date ; ag:endPrecision ag:MonthPrecision .
+"""
+    store = pyoxigraph.Store()
+    store.load(ttl.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    g = Graph().parse(data=ttl, format="turtle")
+    cases = {
+        dt.date(2000, 12, 31): None,
+        dt.date(2001, 1, 1): "uncertain",
+        dt.date(2001, 12, 31): "uncertain",
+        dt.date(2002, 1, 1): "in",
+        dt.date(2010, 4, 30): "in",
+        dt.date(2010, 5, 1): "uncertain",
+        dt.date(2010, 5, 31): "uncertain",
+        dt.date(2010, 6, 1): None,
+    }
+    for day, want in cases.items():
+        text = _with_date(CQ19, "asOf", day)
+        ox = [str(s["certainty"].value) for s in store.query(text)]  # type: ignore[union-attr,index]
+        rd = [str(r[3]) for r in g.query(text)]  # type: ignore[index]
+        assert ox == rd == ([want] if want else []), day
