@@ -324,11 +324,10 @@ def store_picker_allowed() -> bool:
     only when the app is served on a loopback address (``alliance-graph explore`` on
     127.0.0.1, the default).
     """
-    from graph.limits import env_flag
+    from graph.settings import env_flag, env_text
 
-    flag = env_flag(ENV_STORE_PICKER)
-    if flag is not None:
-        return flag
+    if env_text(ENV_STORE_PICKER) is not None:
+        return env_flag(ENV_STORE_PICKER, False)
     address = str(st.get_option("server.address") or "").strip()
     return address in _LOOPBACK
 

@@ -7,6 +7,11 @@ reports throughput, p50/p99 latency per kind, failures of well-formed requests, 
 server's memory over time, and whether runaways were stopped at the time limit.
 
     python bench/load_test.py --clients 32 --duration 60 [--timeout 2] [--json out.json]
+    python bench/load_test.py --clients 8 --runaway-clients 8 --duration 30 --timeout 2
+
+``--runaway-clients K`` adds K threads that send nothing but runaways from another
+loopback address (127.0.0.2, one client as the server sees it): the latency of the
+other clients' queries then shows whether one client can hold every query slot.
 
 Exit status 0 when no well-formed request failed, memory did not keep growing and
 every runaway was stopped within the limit (plus a grace of 2 s); 1 otherwise.
@@ -15,6 +20,7 @@ every runaway was stopped within the limit (plus a grace of 2 s); 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -77,29 +83,40 @@ def request(url: str, query: str, timeout: float) -> tuple[int, float]:
     return status, elapsed
 
 
-def request_timed(url: str, query: str, timeout: float) -> tuple[int, float, float | None]:
-    """Status, latency, and the server's own run time of the query (X-Query-Time-Ms)."""
+def request_timed(
+    url: str, query: str, timeout: float, source: str | None = None
+) -> tuple[int, float, float | None]:
+    """Status, latency, and the server's own run time of the query (X-Query-Time-Ms).
+
+    ``source``: the loopback address to send from (another client, as the server sees it).
+    """
     data = urllib.parse.urlencode({"query": query}).encode()
-    req = urllib.request.Request(
-        url, data=data, headers={"Accept": "application/sparql-results+json, text/turtle"}
-    )
+    parts = urllib.parse.urlsplit(url)
     started = time.perf_counter()
     ran: str | None = None
+    conn = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout,
+        source_address=(source, 0) if source else None,
+    )  # fmt: skip
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 - loopback
-            r.read()
-            status = r.status
-            ran = r.headers.get("X-Query-Time-Ms")
-    except urllib.error.HTTPError as err:
-        err.read()
-        status = err.code
-        ran = err.headers.get("X-Query-Time-Ms")
-    except OSError:
+        conn.request("POST", parts.path, body=data, headers={
+            "Accept": "application/sparql-results+json, text/turtle",
+            "Content-Type": "application/x-www-form-urlencoded",
+        })  # fmt: skip
+        r = conn.getresponse()
+        r.read()
+        status = r.status
+        ran = r.headers.get("X-Query-Time-Ms")
+    except (OSError, http.client.HTTPException):
         status = 0
+    finally:
+        conn.close()
     return status, time.perf_counter() - started, (float(ran) / 1000 if ran else None)
 
 
-def run(clients: int, duration: float, query_timeout: float, seed: int = 1) -> dict[str, object]:
+def run(
+    clients: int, duration: float, query_timeout: float, seed: int = 1, runaway_clients: int = 0
+) -> dict[str, object]:
     port = free_port()
     env = {**os.environ, "ALLIANCE_GRAPH_QUERY_TIMEOUT": str(query_timeout)}
     proc = subprocess.Popen(
@@ -120,6 +137,8 @@ def run(clients: int, duration: float, query_timeout: float, seed: int = 1) -> d
         goods = good_queries()
         lock = threading.Lock()
         samples: dict[str, list[float]] = {"good": [], "hostile": [], "runaway": []}
+        if runaway_clients:
+            samples["runaway_client"] = []
         failures: list[str] = []
         hostile_ok: list[bool] = []
         hostile_bad: list[str] = []  # which hostile request got which status, when not refused
@@ -157,6 +176,15 @@ def run(clients: int, duration: float, query_timeout: float, seed: int = 1) -> d
                         if status not in (400, 408, 413, 503, 504):
                             hostile_bad.append(f"runaway: {status}")
 
+        def runaway_client() -> None:
+            while time.monotonic() < stop:
+                status, t, ran = request_timed(url, RUNAWAY, query_timeout + 90, source="127.0.0.2")
+                with lock:
+                    samples["runaway_client"].append(t)
+                    hostile_ok.append(status in (400, 408, 413, 503, 504))
+                    if status not in (400, 408, 413, 503, 504):
+                        hostile_bad.append(f"runaway client: {status}")
+
         def watch() -> None:
             t0 = time.monotonic()
             while time.monotonic() < stop:
@@ -164,6 +192,7 @@ def run(clients: int, duration: float, query_timeout: float, seed: int = 1) -> d
                 time.sleep(1)
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        threads += [threading.Thread(target=runaway_client) for _ in range(runaway_clients)]
         threads.append(threading.Thread(target=watch))
         started = time.monotonic()
         for t in threads:
@@ -193,6 +222,7 @@ def run(clients: int, duration: float, query_timeout: float, seed: int = 1) -> d
     total = sum(len(v) for v in samples.values())
     report = {
         "clients": clients,
+        "runaway_clients": runaway_clients,
         "duration_s": round(elapsed, 1),
         "query_timeout_s": query_timeout,
         "requests": total,
@@ -224,9 +254,11 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--duration", type=float, default=60)
     ap.add_argument("--timeout", type=float, default=10.0, help="the server's per-query time limit")
+    ap.add_argument("--runaway-clients", type=int, default=0,
+                    help="extra threads sending only runaways from 127.0.0.2 (one other client)")
     ap.add_argument("--json", type=Path, help="write the report here")
     args = ap.parse_args()
-    report = run(args.clients, args.duration, args.timeout)
+    report = run(args.clients, args.duration, args.timeout, runaway_clients=args.runaway_clients)
     shown = {k: v for k, v in report.items() if k != "memory_samples"}
     print(json.dumps(shown, indent=2))
     if args.json:

@@ -45,7 +45,9 @@ _LIBRARIES = ("networkx", "igraph", "rdflib", "pyoxigraph", "numpy")
 
 def cache_dir() -> Path | None:
     """The cache folder, or ``None`` when caching is off."""
-    configured = os.environ.get(ENV, "").strip()
+    from graph.settings import env_text
+
+    configured = env_text(ENV, "") or ""
     if configured.lower() in {"off", "0", "no", "false"}:
         return None
     if configured:

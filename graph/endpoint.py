@@ -23,13 +23,23 @@ worker under the time and row limits. A malformed query gets 400 with the parser
 message, a query stopped at the time limit 503. Each request has its own thread and
 each query its own worker process, so a long query never holds up other clients.
 The server binds loopback by default and sends no CORS headers unless asked to.
+
+HTTP is checked before any query runs: the ``Host`` must be one of the server's names
+(421 otherwise, against DNS rebinding), ``Content-Length`` one whole number (400),
+chunked bodies are read under the same size limit, and a client that does not send its
+whole request within the request timeout gets 408 and is disconnected. One client
+(remote address) holds at most ``per_client_slots`` of the query slots
+(:class:`FairSlots`). The service and VoID IRIs come from the public URL, not from the
+client's ``Host``, and the VoID is computed once per graph.
 """
 
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
-import os
+import re
+import socket
 import sys
 import threading
 import time
@@ -46,6 +56,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from graph import __version__, paths
 from graph.errors import (
     AllianceGraphError,
+    AnswerTooLarge,
     ConfigError,
     QueryError,
     QueryRefused,
@@ -54,6 +65,7 @@ from graph.errors import (
 )
 from graph.limits import QueryLimits
 from graph.results import GRAPH_FORMATS, MEDIA_TYPES, TABLE_FORMATS
+from graph.settings import env_int, env_list, env_number, env_text
 from graph.sparql import (
     STANDARD_PREFIXES,
     SavedQuery,
@@ -184,17 +196,183 @@ def _text(status: int, message: str) -> Answer:
 
 
 #: How long a query may wait for a free slot before the server answers 503 (seconds).
-QUEUE_WAIT_S = float(os.environ.get("ALLIANCE_GRAPH_QUEUE_WAIT", "60"))
+ENV_QUEUE_WAIT = "ALLIANCE_GRAPH_QUEUE_WAIT"
+DEFAULT_QUEUE_WAIT_S = 60.0
+#: Seconds a client has to send a whole request (line, headers, body); 0: no limit.
+ENV_REQUEST_TIMEOUT = "ALLIANCE_GRAPH_REQUEST_TIMEOUT"
+DEFAULT_REQUEST_TIMEOUT_S = 20.0
+#: Extra names the server answers to (``Host``), comma-separated; ``*`` for any.
+ENV_ALLOWED_HOSTS = "ALLIANCE_GRAPH_ALLOWED_HOSTS"
+#: The public base IRI of the endpoint (its VoID and service IRIs).
+ENV_PUBLIC_URL = "ALLIANCE_GRAPH_PUBLIC_URL"
+#: Query slots one client (remote address) may hold at once; 0: all but one.
+ENV_CLIENT_SLOTS = "ALLIANCE_GRAPH_CLIENT_SLOTS"
+
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "localhost.localdomain", "ip6-localhost")
+
+
+def queue_wait_s() -> float:
+    return env_number(ENV_QUEUE_WAIT, DEFAULT_QUEUE_WAIT_S)
+
+
+def request_timeout_s() -> float:
+    return env_number(ENV_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_S)
+
+
+class FairSlots:
+    """Query slots shared fairly between clients (by remote address).
+
+    At most ``slots`` queries run at once, and one client holds at most ``per_client``
+    of them (default ``slots - 1``), so a client sending runaways always leaves a slot
+    to the others. A freed slot goes to the waiting client that holds the fewest (the
+    earliest of those first): under contention every client converges to an equal
+    share, while a client alone may use every slot but the reserved one.
+    """
+
+    def __init__(self, slots: int, per_client: int | None = None) -> None:
+        self.slots = max(1, slots)
+        self.per_client = max(1, min(self.slots, per_client or self.slots - 1))
+        self._cond = threading.Condition()
+        self._running: dict[str, int] = {}
+        self._total = 0
+        self._waiting: list[tuple[int, str]] = []  # (arrival, client)
+        self._seq = 0
+
+    def _next(self) -> tuple[int, str] | None:
+        if self._total >= self.slots:
+            return None
+        best: tuple[int, int, str] | None = None
+        for arrival, client in self._waiting:
+            held = self._running.get(client, 0)
+            if held >= self.per_client:
+                continue
+            if best is None or (held, arrival) < best[:2]:
+                best = (held, arrival, client)
+        return None if best is None else (best[1], best[2])
+
+    def acquire(self, client: str, timeout: float | None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            self._seq += 1
+            me = (self._seq, client)
+            self._waiting.append(me)
+            try:
+                while self._next() != me:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    self._cond.wait(left)
+                self._running[client] = self._running.get(client, 0) + 1
+                self._total += 1
+                return True
+            finally:
+                self._waiting.remove(me)
+                self._cond.notify_all()
+
+    def release(self, client: str) -> None:
+        with self._cond:
+            held = self._running.get(client, 0) - 1
+            if held > 0:
+                self._running[client] = held
+            else:
+                self._running.pop(client, None)
+            self._total = max(0, self._total - 1)
+            self._cond.notify_all()
+
+
+def normalise_public_url(url: str) -> str:
+    """``url`` checked (http or https, a host, no query) and without its trailing slash."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"the public URL must look like http://host:port or https://host/path, got {url!r}"
+        )
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _host_name(header: str) -> str:
+    """The name in a ``Host`` header, without the port, lower-case."""
+    h = header.strip().lower()
+    if h.startswith("["):
+        end = h.find("]")
+        name = h[1:end] if end > 0 else h
+    elif h.count(":") == 1:
+        name = h.split(":", 1)[0]
+    else:
+        name = h
+    return name.rstrip(".")
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 class ServerBusy(AllianceGraphError):
     """Every query slot stayed taken for longer than the queue wait."""
 
 
+class _Watchdog:
+    """Drops connections that do not send their whole request within ``timeout`` seconds.
+
+    A socket timeout alone does not do it: a client sending one byte every few seconds
+    resets it forever and holds a thread. Each request is armed when the server starts
+    reading it and disarmed once its body is in; a thread checks the deadlines, answers
+    408 and shuts the connection.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._armed: dict[int, tuple[float, _Handler]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, handler: _Handler) -> None:
+        if self.timeout <= 0:
+            return
+        with self._lock:
+            self._armed[id(handler)] = (time.monotonic() + self.timeout, handler)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="request-watchdog", daemon=True)
+                self._thread.start()
+
+    def disarm(self, handler: _Handler) -> None:
+        with self._lock:
+            self._armed.pop(id(handler), None)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        tick = max(0.05, min(0.5, self.timeout / 4))
+        while not self._stop.wait(tick):
+            now = time.monotonic()
+            with self._lock:
+                late = [h for deadline, h in self._armed.values() if deadline <= now]
+                for h in late:
+                    self._armed.pop(id(h), None)
+            for h in late:
+                h.drop_slow()
+
+
 class _Server(ThreadingHTTPServer):
     # a deep accept backlog: dozens of clients connecting at once are queued, not reset
     request_queue_size = 256
     daemon_threads = True
+    watchdog: _Watchdog
+    #: Names (``Host``) the server answers to; ``None``: any.
+    allowed_hosts: frozenset[str] | None = None
+    #: Bound to every address: any IP literal is accepted as ``Host`` too.
+    any_ip: bool = False
+    service: SparqlService
+
+    def server_close(self) -> None:
+        self.watchdog.stop()
+        super().server_close()
 
 
 class SparqlService:
@@ -206,17 +384,23 @@ class SparqlService:
         *,
         limits: QueryLimits | None = None,
         cors: bool = False,
-        max_concurrent: int = 4,
+        max_concurrent: int = 5,
+        per_client_slots: int | None = None,
+        public_url: str | None = None,
         title: str = "Alliance Graph",
     ) -> None:
         self.kg = kg
         self.limits = limits or QueryLimits.from_env()
         self.cors = cors
         self.title = title
-        self._slots = threading.BoundedSemaphore(max(1, max_concurrent))
+        self.slots = FairSlots(max_concurrent, per_client_slots)
+        #: Read when the service starts, so that a bad value stops it with a ConfigError.
+        self.queue_wait = queue_wait_s()
+        self.base = normalise_public_url(public_url) if public_url else ""
         self._void_lock = threading.Lock()
         self._void: Graph | None = None
-        self._base = ""
+        #: How many times the VoID was computed (once per graph).
+        self.void_computed = 0
 
     # --- queries -----------------------------------------------------------------------
 
@@ -227,8 +411,12 @@ class SparqlService:
         accept: str | None,
         explicit_format: str | None = None,
         dataset_params: bool = False,
+        client: str = "",
     ) -> Answer:
-        """Run ``text`` and answer it, or explain in the body why not."""
+        """Run ``text`` and answer it, or explain in the body why not.
+
+        ``client`` (the remote address) decides the fair share of the query slots.
+        """
         try:
             if dataset_params and not self.limits.allow_from:
                 raise QueryRefused(
@@ -240,7 +428,7 @@ class SparqlService:
             fmt = negotiate(kind, accept, explicit_format)
             # Queries beyond max_concurrent wait their turn (a queue, not a failure); the
             # time limit applies to running, not to waiting.
-            if not self._slots.acquire(timeout=QUEUE_WAIT_S):
+            if not self.slots.acquire(client, self.queue_wait):
                 raise ServerBusy("the server is busy with other queries; try again shortly")
             started = time.perf_counter()
             try:
@@ -250,12 +438,12 @@ class SparqlService:
                 answer = _text(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
                 return Answer(answer.status, answer.body, answer.media_type, {"X-Query-Time-Ms": ran})
             finally:
-                self._slots.release()
+                self.slots.release(client)
         except QuerySyntaxError as err:
             return _text(HTTPStatus.BAD_REQUEST, str(err))
         except QueryRefused as err:
             return _text(HTTPStatus.FORBIDDEN, str(err))
-        except (QueryTimeout, ServerBusy) as err:
+        except (QueryTimeout, ServerBusy, AnswerTooLarge) as err:
             return _text(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
         except ConfigError as err:
             return _text(HTTPStatus.NOT_ACCEPTABLE, str(err))
@@ -268,12 +456,13 @@ class SparqlService:
 
     # --- description --------------------------------------------------------------------
 
-    def void_graph(self, base: str) -> Graph:
-        """The service description and VoID of the dataset (computed once, then cached)."""
+    def void_graph(self) -> Graph:
+        """The service description and VoID of the dataset, named from the public base IRI
+        (computed once for the graph, then cached; the client's ``Host`` plays no part)."""
         with self._void_lock:
-            if self._void is None or self._base != base:
-                self._void = self._describe(base)
-                self._base = base
+            if self._void is None:
+                self._void = self._describe(self.base)
+                self.void_computed += 1
             return self._void
 
     def _describe(self, base: str) -> Graph:
@@ -349,10 +538,10 @@ class SparqlService:
             )))
         return g
 
-    def describe(self, base: str, accept: str | None, explicit: str | None = None) -> Answer:
+    def describe(self, accept: str | None, explicit: str | None = None) -> Answer:
         try:
             fmt = negotiate("graph", accept, explicit)
-            g = self.void_graph(base)
+            g = self.void_graph()
         except ConfigError as err:
             return _text(HTTPStatus.NOT_ACCEPTABLE, str(err))
         except AllianceGraphError as err:
@@ -363,9 +552,10 @@ class SparqlService:
     def catalogue(self) -> list[SavedQuery]:
         return list_saved_queries()
 
-    def home_page(self, base: str) -> Answer:
+    def home_page(self) -> Answer:
         """A small HTML page: what this is, the dataset's counts, a query form and the catalogue."""
-        g = self.void_graph(base)
+        base = self.base
+        g = self.void_graph()
         dataset = URIRef(base + "/void#dataset")
 
         def count(pred: URIRef) -> str:
@@ -425,6 +615,131 @@ class _Handler(BaseHTTPRequestHandler):
     quiet: bool = False
     #: Seconds a client may stall while sending or receiving (a stalled client frees its thread).
     timeout = 60
+    server: _Server
+    timed_out = False
+
+    # --- the request's deadline, its Host and its body ----------------------------------------
+
+    def handle_one_request(self) -> None:
+        self.server.watchdog.arm(self)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.watchdog.disarm(self)
+
+    def drop_slow(self) -> None:
+        """Called by the watchdog: the request did not arrive in time; answer 408 and close."""
+        self.timed_out = True
+        self.close_connection = True
+        message = (
+            f"the request did not arrive within {self.server.watchdog.timeout:g} s "
+            f"(the request time limit, {ENV_REQUEST_TIMEOUT} or --request-timeout)\n"
+        ).encode()
+        head = (
+            "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(message)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        try:
+            self.connection.send(head + message, getattr(socket, "MSG_DONTWAIT", 0))
+        except OSError:
+            pass
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _request_in(self) -> bool:
+        """The whole request has arrived: stop its clock. False if it came too late."""
+        self.server.watchdog.disarm(self)
+        return not self.timed_out
+
+    def _host_ok(self) -> bool:
+        """Answer only to the names the server is configured for (DNS rebinding)."""
+        hosts = self.headers.get_all("Host") or []
+        if not hosts:
+            if self.request_version == "HTTP/1.0":
+                return True
+            self._refuse(HTTPStatus.BAD_REQUEST, "an HTTP/1.1 request needs a Host header")
+            return False
+        if len(hosts) > 1:
+            self._refuse(HTTPStatus.BAD_REQUEST, "give exactly one Host header")
+            return False
+        allowed = self.server.allowed_hosts
+        name = _host_name(hosts[0])
+        if allowed is None or name in allowed or (self.server.any_ip and _is_ip(name)):
+            return True
+        self._refuse(
+            HTTPStatus.MISDIRECTED_REQUEST,
+            f"this server does not answer to the name {name!r}; it answers to "
+            f"{', '.join(sorted(allowed))} (add names with --allowed-host or {ENV_ALLOWED_HOSTS})",
+        )
+        return False
+
+    def _refuse(self, status: int, message: str) -> None:
+        self.close_connection = True
+        self._send(_text(status, message), extra={"Connection": "close"})
+
+    def _read_body(self) -> bytes | None:
+        """The request's body (``Content-Length`` or chunked), or ``None`` once refused."""
+        lengths = self.headers.get_all("Content-Length") or []
+        coding = self.headers.get_all("Transfer-Encoding") or []
+        if coding:
+            if lengths:
+                self._refuse(HTTPStatus.BAD_REQUEST, "give Content-Length or Transfer-Encoding, not both")
+                return None
+            if [c.strip().lower() for c in coding] != ["chunked"]:
+                self._refuse(HTTPStatus.BAD_REQUEST, "the only Transfer-Encoding accepted is chunked")
+                return None
+            return self._read_chunked()
+        if not lengths:
+            return b""
+        values = {v.strip() for v in lengths}
+        value = values.pop()
+        if values or not re.fullmatch(r"[0-9]{1,18}", value):
+            self._refuse(HTTPStatus.BAD_REQUEST, "Content-Length must be one whole number of bytes")
+            return None
+        length = int(value)
+        if length > MAX_BODY:
+            self._discard_body(length)
+            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body must be under {MAX_BODY:,} bytes")
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes | None:
+        body = bytearray()
+
+        def bad(why: str) -> None:
+            self._refuse(HTTPStatus.BAD_REQUEST, f"malformed chunked body: {why}")
+
+        try:
+            while True:
+                line = self.rfile.readline(1024)
+                size_text = line.split(b";", 1)[0].strip()
+                if not line.endswith(b"\n") or not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", size_text):
+                    bad("a chunk size line is not a hexadecimal number")
+                    return None
+                size = int(size_text, 16)
+                if size == 0:
+                    break
+                if len(body) + size > MAX_BODY:
+                    self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body must be under {MAX_BODY:,} bytes")
+                    return None
+                chunk = self.rfile.read(size)
+                if len(chunk) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                    bad("a chunk is cut short or not followed by CRLF")
+                    return None
+                body += chunk
+            for _ in range(64):  # trailers, ignored
+                line = self.rfile.readline(8192)
+                if line in (b"\r\n", b"\n", b""):
+                    break
+            else:
+                bad("too many trailer lines")
+                return None
+        except OSError:
+            self.close_connection = True
+            return None
+        return bytes(body)
 
     def _discard_body(self, length: int) -> None:
         """Read and drop an oversized body before answering 413, then close.
@@ -450,14 +765,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.quiet:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
-    def _base(self) -> str:
-        host = self.headers.get("Host")
-        if not host:
-            addr = self.server.server_address
-            host = f"{addr[0]!s}:{addr[1]!s}"  # type: ignore[index, str-bytes-safe]
-        return f"http://{host}"
-
-    def _send(self, answer: Answer, *, head: bool = False) -> None:
+    def _send(self, answer: Answer, *, head: bool = False, extra: dict[str, str] | None = None) -> None:
+        if self.timed_out:
+            return
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.media_type)
         self.send_header("Content-Length", str(len(answer.body)))
@@ -467,14 +777,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.service.cors:
             self.send_header("Access-Control-Allow-Origin", "*")
             self.send_header("Access-Control-Expose-Headers", "X-Query-Time-Ms, X-Result-Truncated")
-        for k, v in (answer.headers or {}).items():
+        for k, v in {**(answer.headers or {}), **(extra or {})}.items():
             self.send_header(k, v)
-        self.end_headers()
-        if not head:
-            try:
+        try:
+            self.end_headers()
+            if not head:
                 self.wfile.write(answer.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def _route(self) -> tuple[str, dict[str, list[str]]]:
         parsed = urllib.parse.urlsplit(self.path)
@@ -496,11 +806,14 @@ class _Handler(BaseHTTPRequestHandler):
             accept=self.headers.get("Accept"),
             explicit_format=self._one(params, "format", "output"),
             dataset_params=bool(params.get("default-graph-uri") or params.get("named-graph-uri")),
+            client=str(self.client_address[0]),
         )
 
     # --- methods ---------------------------------------------------------------------------
 
     def do_OPTIONS(self) -> None:  # noqa: N802 - stdlib naming
+        if not self._request_in() or not self._host_ok():
+            return
         self.send_response(HTTPStatus.NO_CONTENT)
         self.send_header("Allow", "GET, HEAD, POST, OPTIONS")
         if self.service.cors:
@@ -518,20 +831,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._get(head=False)
 
     def _get(self, *, head: bool) -> None:
+        if not self._request_in() or not self._host_ok():
+            return
         path, params = self._route()
         accept = self.headers.get("Accept")
-        base = self._base()
+        base = self.service.base
         if path in QUERY_PATHS:
             if "update" in params:
                 answer = _refuse_update()
             elif "query" in params:
                 answer = self._query(params, params["query"][0])
             elif _wants_html(accept):
-                answer = self.service.home_page(base)
+                answer = self.service.home_page()
             else:
-                answer = self.service.describe(base, accept, self._one(params, "format", "output"))
+                answer = self.service.describe(accept, self._one(params, "format", "output"))
         elif path == "/void":
-            answer = self.service.describe(base, accept, self._one(params, "format", "output"))
+            answer = self.service.describe(accept, self._one(params, "format", "output"))
         elif path == "/queries":
             answer = Answer(
                 HTTPStatus.OK,
@@ -559,19 +874,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer, head=head)
 
     def do_POST(self) -> None:  # noqa: N802
+        if not self._host_ok():
+            self.server.watchdog.disarm(self)
+            return
+        body = self._read_body()
+        if not self._request_in() or body is None:
+            return
         path, params = self._route()
         if path not in QUERY_PATHS:
             self._send(_text(HTTPStatus.NOT_FOUND, f"nothing at {path}; the endpoint is /sparql"))
             return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            self._discard_body(length)
-            self._send(_text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body must be under {MAX_BODY:,} bytes"))
-            return
-        body = self.rfile.read(length) if length else b""
         ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
         charset = "utf-8"
         if ctype == "application/sparql-update" or "update" in params:
@@ -614,20 +926,64 @@ def make_server(
     limits: QueryLimits | None = None,
     cors: bool = False,
     quiet: bool = False,
-    max_concurrent: int = 4,
+    max_concurrent: int = 5,
+    per_client_slots: int | None = None,
+    public_url: str | None = None,
+    allowed_hosts: tuple[str, ...] | list[str] = (),
+    request_timeout: float | None = None,
 ) -> ThreadingHTTPServer:
     """A threaded HTTP server answering the SPARQL 1.1 Protocol over ``kg`` (not yet started).
 
     Call ``serve_forever()`` (blocking) and ``shutdown()``; ``server_address`` gives the
     port actually bound when ``port`` is 0.
+
+    ``public_url`` (else ``$ALLIANCE_GRAPH_PUBLIC_URL``, else ``http://HOST:PORT`` as
+    bound) names the service and its VoID. The server answers to the loopback names, the
+    bound address, the public URL's host and ``allowed_hosts`` (plus
+    ``$ALLIANCE_GRAPH_ALLOWED_HOSTS``; ``*`` for any); other ``Host`` names get 421.
+    ``request_timeout`` (else ``$ALLIANCE_GRAPH_REQUEST_TIMEOUT``, default 20 s; 0: none)
+    is how long a client has to send its request. ``per_client_slots`` (else
+    ``$ALLIANCE_GRAPH_CLIENT_SLOTS``; default ``max_concurrent - 1``) caps the
+    query slots one remote address holds.
     """
-    service = SparqlService(kg, limits=limits, cors=cors, max_concurrent=max_concurrent)
+    timeout = request_timeout_s() if request_timeout is None else request_timeout
+    if timeout < 0:
+        raise ConfigError(f"the request timeout must not be negative, got {timeout:g}")
+    per_client = per_client_slots if per_client_slots is not None else env_int(ENV_CLIENT_SLOTS, 0)
+    extra_hosts = [*allowed_hosts, *env_list(ENV_ALLOWED_HOSTS)]
+    wanted_url = public_url or env_text(ENV_PUBLIC_URL)
+    if wanted_url:
+        wanted_url = normalise_public_url(wanted_url)
+    service = SparqlService(
+        kg, limits=limits, cors=cors, max_concurrent=max_concurrent, per_client_slots=per_client or None
+    )
     handler = type("SparqlHandler", (_Handler,), {"service": service, "quiet": quiet})
     try:
         server = _Server((host, port), handler)
     except OSError as err:
         raise ConfigError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
     server.daemon_threads = True
+    server.watchdog = _Watchdog(timeout)
+    server.service = service
+    bound = str(server.server_address[0])
+    bound_port = int(server.server_address[1])
+    wildcard = bound in {"0.0.0.0", "::", ""}
+    names = {*_LOOPBACK_NAMES}
+    if wildcard:
+        server.any_ip = True
+        names.add(socket.gethostname().lower())
+        shown = socket.gethostname().lower()
+    else:
+        names.add(bound.lower())
+        shown = bound
+    if ":" in shown:
+        shown = f"[{shown}]"
+    service.base = wanted_url or f"http://{shown}:{bound_port}"
+    names.add(_host_name(urllib.parse.urlsplit(service.base).netloc))
+    if "*" in extra_hosts:
+        server.allowed_hosts = None
+    else:
+        server.allowed_hosts = frozenset(names | {_host_name(h) for h in extra_hosts})
     return server
 
 

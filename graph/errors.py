@@ -77,6 +77,10 @@ class QueryError(AllianceGraphError):
     """A query failed while running."""
 
 
+class AnswerTooLarge(QueryError):
+    """The answer is larger than the answer-size limit (checked in the query's worker)."""
+
+
 class QuerySyntaxError(QueryError):
     """The query does not parse. Carries the line and column when known."""
 

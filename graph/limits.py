@@ -23,7 +23,15 @@ variable                                  default  meaning
 ``ALLIANCE_GRAPH_QUERY_ALLOW_SERVICE``    0        1 lets ``SERVICE`` call other endpoints
 ``ALLIANCE_GRAPH_QUERY_ALLOW_FROM``       0        1 lets ``FROM``/``FROM NAMED`` load graphs
 ``ALLIANCE_GRAPH_QUERY_MEMORY_MB``        2048     extra memory a query may take (0: no cap)
+``ALLIANCE_GRAPH_QUERY_MAX_BYTES_OUT``    50 MB    bytes of one answer (0: no limit)
 ========================================  =======  ==========================================
+
+A bad value (not a number, negative, not 0/1) raises :class:`~graph.errors.ConfigError`
+naming the variable, when the limits are read (:mod:`graph.settings`).
+
+An answer over the byte limit is refused *in the worker* (the parent never holds it):
+the query fails with :class:`~graph.errors.AnswerTooLarge`, like a query stopped at
+the time limit; the row limit, by contrast, cuts the answer and flags it truncated.
 """
 
 from __future__ import annotations
@@ -38,13 +46,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from graph import errors
-from graph.errors import ConfigError, QueryError, QueryTimeout
+from graph.errors import AnswerTooLarge, QueryError, QueryTimeout
+from graph.settings import env_flag, env_int, env_number
 
 ENV_TIMEOUT = "ALLIANCE_GRAPH_QUERY_TIMEOUT"
 ENV_MAX_ROWS = "ALLIANCE_GRAPH_QUERY_MAX_ROWS"
 ENV_ALLOW_SERVICE = "ALLIANCE_GRAPH_QUERY_ALLOW_SERVICE"
 ENV_ALLOW_FROM = "ALLIANCE_GRAPH_QUERY_ALLOW_FROM"
 ENV_MEMORY_MB = "ALLIANCE_GRAPH_QUERY_MEMORY_MB"
+ENV_MAX_BYTES_OUT = "ALLIANCE_GRAPH_QUERY_MAX_BYTES_OUT"
+
+#: Largest answer, in bytes, a query may produce by default.
+DEFAULT_MAX_BYTES_OUT = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,9 @@ class QueryLimits:
         Extra address space the query's worker process may take; ``None``/``0``: no cap.
     isolate
         Run in a killable child process (needed for the time limit to bite).
+    max_bytes_out
+        Bytes of one answer, checked in the worker before the parent reads it; a bigger
+        answer fails with :class:`~graph.errors.AnswerTooLarge`. ``None``/``0``: no limit.
     """
 
     timeout_s: float | None = 10.0
@@ -74,6 +90,7 @@ class QueryLimits:
     allow_from: bool = False
     memory_mb: int | None = 2048
     isolate: bool = True
+    max_bytes_out: int | None = DEFAULT_MAX_BYTES_OUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> QueryLimits:
@@ -84,19 +101,15 @@ class QueryLimits:
         >>> QueryLimits.from_env({}, max_rows=5).max_rows
         5
         """
-        env = os.environ if env is None else env
         base = cls()
-        values: dict[str, object] = {}
-        if env.get(ENV_TIMEOUT, "").strip():
-            values["timeout_s"] = _number(ENV_TIMEOUT, env[ENV_TIMEOUT], float) or None
-        if env.get(ENV_MAX_ROWS, "").strip():
-            values["max_rows"] = int(_number(ENV_MAX_ROWS, env[ENV_MAX_ROWS], int)) or None
-        if env.get(ENV_MEMORY_MB, "").strip():
-            values["memory_mb"] = int(_number(ENV_MEMORY_MB, env[ENV_MEMORY_MB], int)) or None
-        if env.get(ENV_ALLOW_SERVICE, "").strip():
-            values["allow_service"] = _flag(ENV_ALLOW_SERVICE, env[ENV_ALLOW_SERVICE])
-        if env.get(ENV_ALLOW_FROM, "").strip():
-            values["allow_from"] = _flag(ENV_ALLOW_FROM, env[ENV_ALLOW_FROM])
+        values: dict[str, object] = {
+            "timeout_s": env_number(ENV_TIMEOUT, base.timeout_s or 0, env=env) or None,
+            "max_rows": env_int(ENV_MAX_ROWS, base.max_rows or 0, env=env) or None,
+            "memory_mb": env_int(ENV_MEMORY_MB, base.memory_mb or 0, env=env) or None,
+            "max_bytes_out": env_int(ENV_MAX_BYTES_OUT, base.max_bytes_out or 0, env=env) or None,
+            "allow_service": env_flag(ENV_ALLOW_SERVICE, base.allow_service, env=env),
+            "allow_from": env_flag(ENV_ALLOW_FROM, base.allow_from, env=env),
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(base, **values)  # type: ignore[arg-type]
 
@@ -104,38 +117,13 @@ class QueryLimits:
         """The row limit as a positive int, or ``None`` for none."""
         return self.max_rows if self.max_rows and self.max_rows > 0 else None
 
+    def byte_cap(self) -> int | None:
+        """The answer-size limit in bytes, or ``None`` for none."""
+        return self.max_bytes_out if self.max_bytes_out and self.max_bytes_out > 0 else None
+
 
 #: No limits at all: for the project's own shipped queries (network projection, stats).
-UNLIMITED = QueryLimits(timeout_s=None, max_rows=None, memory_mb=None, isolate=False)
-
-
-def _number(name: str, value: str, kind: type[float] | type[int]) -> float:
-    try:
-        number = float(kind(value.strip()))
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if number < 0:
-        raise ConfigError(f"{name} must not be negative, got {value!r}")
-    return number
-
-
-def env_flag(name: str, env: Mapping[str, str] | None = None) -> bool | None:
-    """A 1/0 setting from the environment, read now: ``None`` when unset.
-
-    >>> env_flag("X", {"X": "1"}), env_flag("X", {})
-    (True, None)
-    """
-    raw = (os.environ if env is None else env).get(name, "").strip()
-    return _flag(name, raw) if raw else None
-
-
-def _flag(name: str, value: str) -> bool:
-    v = value.strip().lower()
-    if v in {"1", "true", "yes", "on"}:
-        return True
-    if v in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"{name} must be 1 or 0, got {value!r}")
+UNLIMITED = QueryLimits(timeout_s=None, max_rows=None, memory_mb=None, isolate=False, max_bytes_out=None)
 
 
 # --- the killable worker --------------------------------------------------------------
@@ -199,7 +187,23 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child(work: Callable[[], bytes], fd: int, memory_mb: int | None) -> None:
+def _too_large(size: int, cap: int, what: str) -> AnswerTooLarge:
+    return AnswerTooLarge(
+        f"the {what}'s answer is larger than {cap:,} bytes (the answer-size limit, "
+        f"{ENV_MAX_BYTES_OUT}); ask for fewer rows or columns (add LIMIT) or raise the limit"
+        + (f" ({size:,} bytes)" if size else "")
+    )
+
+
+def _checked(data: bytes, cap: int | None, what: str) -> bytes:
+    if cap is not None and len(data) > cap:
+        raise _too_large(len(data), cap, what)
+    return data
+
+
+def _child(
+    work: Callable[[], bytes], fd: int, memory_mb: int | None, cap: int | None = None, what: str = "query"
+) -> None:
     """Body of the forked worker: never returns."""
     code = 0
     try:
@@ -212,7 +216,7 @@ def _child(work: Callable[[], bytes], fd: int, memory_mb: int | None) -> None:
         _die_with_parent()
         _cap_memory(memory_mb)
         try:
-            payload = _OK + work()
+            payload = _OK + _checked(work(), cap, what)
         except errors.AllianceGraphError as err:
             payload = _ERR + pickle.dumps(
                 (type(err).__name__, str(err), getattr(err, "line", None), getattr(err, "column", None))
@@ -261,18 +265,21 @@ def run_isolated(work: Callable[[], bytes], limits: QueryLimits, *, what: str = 
     >>> run_isolated(lambda: b"42", QueryLimits(timeout_s=5))
     b'42'
     """
+    cap = limits.byte_cap()
     if not (limits.isolate and can_isolate()):
-        return work()
+        return _checked(work(), cap, what)
     timeout = limits.timeout_s if limits.timeout_s and limits.timeout_s > 0 else None
     read_fd, write_fd = os.pipe()
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         os.close(read_fd)
-        _child(work, write_fd, limits.memory_mb)
+        _child(work, write_fd, limits.memory_mb, cap, what)
     os.close(write_fd)
     chunks: list[bytes] = []
+    received = 0
     finished = False
+    oversized = False
     try:
         while True:
             wait = None if timeout is None else timeout - (time.monotonic() - started)
@@ -286,10 +293,17 @@ def run_isolated(work: Callable[[], bytes], limits: QueryLimits, *, what: str = 
                 finished = True
                 break
             chunks.append(chunk)
+            received += len(chunk)
+            if cap is not None and received > cap + 1:
+                # the worker checks its answer before sending it; this guards the parent anyway
+                oversized = True
+                break
     finally:
         os.close(read_fd)
         if not finished:
             _kill(pid)
+    if oversized:
+        raise _too_large(0, cap or 0, what)
     if not finished:
         raise QueryTimeout(
             f"the {what} was stopped after {timeout:g} s (the time limit); "

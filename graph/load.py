@@ -76,11 +76,9 @@ DEFAULT_MAX_FILE_MB = 1024.0
 
 def max_file_mb() -> float:
     """The size limit for one data file, from ``ALLIANCE_GRAPH_MAX_FILE_MB`` (default 1024)."""
-    raw = os.environ.get("ALLIANCE_GRAPH_MAX_FILE_MB", "")
-    try:
-        return float(raw) if raw.strip() else DEFAULT_MAX_FILE_MB
-    except ValueError:
-        return DEFAULT_MAX_FILE_MB
+    from graph.settings import env_number
+
+    return env_number("ALLIANCE_GRAPH_MAX_FILE_MB", DEFAULT_MAX_FILE_MB)
 
 
 def _wrap_syntax_error(path: Path, err: SyntaxError, data: bytes | None = None) -> DataLoadError:

@@ -142,13 +142,9 @@ DEFAULT_MAX_QUERY_BYTES = 256 * 1024
 
 
 def max_query_bytes() -> int:
-    return _max_bytes(os.environ.get("ALLIANCE_GRAPH_QUERY_MAX_BYTES", ""))
+    from graph.settings import env_int
 
-
-@functools.lru_cache(maxsize=8)
-def _max_bytes(raw: str) -> int:
-    raw = raw.strip()
-    return int(raw) if re.fullmatch(r"[0-9]+", raw) else DEFAULT_MAX_QUERY_BYTES
+    return env_int("ALLIANCE_GRAPH_QUERY_MAX_BYTES", DEFAULT_MAX_QUERY_BYTES)
 
 
 def check_query(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> str:

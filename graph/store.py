@@ -100,7 +100,9 @@ def is_endpoint_url(name: str) -> bool:
 
 def new_store(name: str | None = None) -> KnowledgeGraph:
     """An empty graph on the named store (``None``: ``$ALLIANCE_GRAPH_STORE`` or the default)."""
-    name = name or os.environ.get("ALLIANCE_GRAPH_STORE") or DEFAULT_STORE
+    from graph.settings import env_text
+
+    name = name or env_text("ALLIANCE_GRAPH_STORE") or DEFAULT_STORE
     key = "remote" if is_endpoint_url(name) else name
     try:
         factory = _REGISTRY[key]
@@ -168,9 +170,11 @@ def env_sources() -> tuple[str | None, tuple[str, ...], bool]:
     (``$ALLIANCE_GRAPH_STORE``), extra files (``$ALLIANCE_GRAPH_DATA``, joined with the
     path separator) and whether the shipped data comes too (not if
     ``$ALLIANCE_GRAPH_NO_DEFAULT=1``)."""
-    data = tuple(p for p in os.environ.get("ALLIANCE_GRAPH_DATA", "").split(os.pathsep) if p)
-    include_default = os.environ.get("ALLIANCE_GRAPH_NO_DEFAULT") != "1"
-    return os.environ.get("ALLIANCE_GRAPH_STORE") or None, data, include_default
+    from graph.settings import env_flag, env_list, env_text
+
+    data = tuple(env_list("ALLIANCE_GRAPH_DATA", sep=os.pathsep))
+    include_default = not env_flag("ALLIANCE_GRAPH_NO_DEFAULT", False)
+    return env_text("ALLIANCE_GRAPH_STORE"), data, include_default
 
 
 # --- opening a graph ahead of its first use ------------------------------------------

@@ -19,6 +19,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds per query (default: $ALLIANCE_GRAPH_QUERY_TIMEOUT or 10; 0: none)")
     parser.add_argument("--max-rows", type=int, default=None, metavar="N",
                         help="rows per answer (default: $ALLIANCE_GRAPH_QUERY_MAX_ROWS or 10000; 0: none)")
+    parser.add_argument("--public-url", default=None, metavar="URL",
+                        help="the endpoint's public base IRI, used in its VoID and service description "
+                             "(default: $ALLIANCE_GRAPH_PUBLIC_URL or http://HOST:PORT as bound)")
+    parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                        help="another name (Host header) the server answers to; repeatable, '*' for any "
+                             "(default: loopback names, the bound address, the public URL's host, "
+                             "and $ALLIANCE_GRAPH_ALLOWED_HOSTS)")
+    parser.add_argument("--request-timeout", type=float, default=None, metavar="S",
+                        help="seconds a client has to send its whole request before it gets 408 "
+                             "(default: $ALLIANCE_GRAPH_REQUEST_TIMEOUT or 20; 0: none)")
+    parser.add_argument("--client-slots", type=int, default=None, metavar="N",
+                        help="query slots one client (remote address) may hold at once, of 5 "
+                             "(default: $ALLIANCE_GRAPH_CLIENT_SLOTS or 4, leaving one to the others)")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
 
 
@@ -45,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
             "machine can query the graph",
             file=sys.stderr,
         )
-    server = make_server(kg, args.host, args.port, limits=limits, cors=args.cors, quiet=args.quiet)
+    server = make_server(
+        kg, args.host, args.port, limits=limits, cors=args.cors, quiet=args.quiet,
+        public_url=args.public_url, allowed_hosts=args.allowed_host,
+        request_timeout=args.request_timeout, per_client_slots=args.client_slots,
+    )  # fmt: skip
     host, port = str(server.server_address[0]), str(server.server_address[1])  # type: ignore[str-bytes-safe]
     progress(
         f"SPARQL endpoint at http://{host}:{port}/sparql "
