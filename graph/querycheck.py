@@ -82,12 +82,11 @@ def expand_unicode_escapes(text: str) -> str:
 
 def _expanded(text: str) -> str:
     expanded = expand_unicode_escapes(text)
-    if expanded is not text and expanded != text:
-        if _ANY_ESCAPE.search(expanded):
-            raise QueryRefused(
-                "cannot verify this query: a \\u escape spells another escape "
-                "(write the character itself)"
-            )
+    if expanded != text and _ANY_ESCAPE.search(expanded):
+        raise QueryRefused(
+            "cannot verify this query: a \\u escape spells another escape "
+            "(write the character itself)"
+        )
     if _SURROGATE.search(expanded):
         raise QuerySyntaxError("the query holds a lone surrogate (an invalid \\u escape?)")
     return expanded
@@ -260,16 +259,11 @@ _STACK_BYTES = 512 * 1024 * 1024
 def check_timeout_s() -> float:
     """Seconds the parser may take on one text (``ALLIANCE_GRAPH_QUERY_CHECK_TIMEOUT``)."""
     from graph.errors import ConfigError
+    from graph.settings import env_number
 
-    raw = os.environ.get(ENV_CHECK_TIMEOUT, "").strip()
-    if not raw:
-        return DEFAULT_CHECK_TIMEOUT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{ENV_CHECK_TIMEOUT} must be a number of seconds, got {raw!r}") from None
+    value = env_number(ENV_CHECK_TIMEOUT, DEFAULT_CHECK_TIMEOUT_S)
     if value <= 0:
-        raise ConfigError(f"{ENV_CHECK_TIMEOUT} must be above 0, got {raw!r}")
+        raise ConfigError(f"{ENV_CHECK_TIMEOUT} must be above 0, got {value:g}")
     return value
 
 

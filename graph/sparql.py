@@ -135,8 +135,6 @@ class SerializedResult:
 
 # --- safety check (graph.querycheck) ----------------------------------------------------
 
-_TOKEN = TOKEN
-
 #: Largest query text accepted, in bytes (``ALLIANCE_GRAPH_QUERY_MAX_BYTES``; 0 = no limit).
 DEFAULT_MAX_QUERY_BYTES = 256 * 1024
 
@@ -252,7 +250,7 @@ def _values_at(text: str) -> int:
     after_where: int | None = None
     depth = 0
     seen_where = False
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         other, word = m.group("other"), (m.group("word") or "").upper()
         if word == "WHERE" and depth == 0:
             seen_where = True
@@ -283,7 +281,7 @@ def declare_prefixes(text: str, prefixes: Mapping[str, str] = STANDARD_PREFIXES)
     declared = {m.group(1) for m in re.finditer(r"(?i)\bPREFIX\s+([\w\-.]*):", text)}
     used = {
         m.group("pname").split(":", 1)[0]
-        for m in _TOKEN.finditer(text)
+        for m in TOKEN.finditer(text)
         if m.group("pname") and not m.group("pname").startswith("_:")
     }
     lines = [f"PREFIX {p}: <{prefixes[p]}>" for p in prefixes if p in used and p not in declared]
