@@ -197,26 +197,19 @@ def _validation_job(key: str) -> dict[str, Any]:
 
 
 def _validate_apart(kg: KnowledgeGraph) -> Any:
-    """The SHACL report of ``kg``, made in a forked child process where the platform has
-    fork: pySHACL is pure Python, and in a thread of the server it held the interpreter
-    lock against every page run for as long as it took (minutes at 100k triples)."""
+    """The SHACL report of ``kg``, made in a query worker (:mod:`graph.workers`) where the
+    platform forks: pySHACL is pure Python, and in a thread of the server it held the
+    interpreter lock against every page run for as long as it took (minutes at 100k
+    triples). The worker lowers its own priority, so the server and the browser get the
+    cores first, and is retired afterwards."""
     import pickle
 
-    from graph.limits import QueryLimits, run_isolated
-    from graph.validate import validate_graph
-
-    parent = os.getpid()
-
-    def work() -> bytes:
-        if os.getpid() != parent:
-            # background work: the server and the browser get the cores first
-            os.nice(19)
-        report = validate_graph(kg)
-        report.report_graph = None  # the pages read the violations, not the report graph
-        return pickle.dumps(report)
+    from graph.limits import QueryLimits
+    from graph.workers import run_job
 
     limits = QueryLimits(timeout_s=None, max_rows=None, memory_mb=None)
-    return pickle.loads(run_isolated(work, limits, what="validation"))  # noqa: S301 - our own child wrote it
+    payload = run_job(kg, "validate", (), limits, what="validation", retire=True)
+    return pickle.loads(payload)  # noqa: S301 - our own worker wrote it
 
 
 def start_validation(key: str) -> None:

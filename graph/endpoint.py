@@ -53,7 +53,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from graph import __version__, paths
+from graph import __version__, paths, workers
 from graph.errors import (
     AllianceGraphError,
     AnswerTooLarge,
@@ -947,6 +947,10 @@ def make_server(
     query slots one remote address holds.
     """
     timeout = request_timeout_s() if request_timeout is None else request_timeout
+    # the query workers' host, made before any server thread exists, so it is forked
+    # (sharing the loaded store) from a process with one thread
+    if kg.backend != "remote" and (limits is None or limits.isolate):
+        workers.prepare(kg)
     if timeout < 0:
         raise ConfigError(f"the request timeout must not be negative, got {timeout:g}")
     per_client = per_client_slots if per_client_slots is not None else env_int(ENV_CLIENT_SLOTS, 0)

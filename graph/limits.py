@@ -201,6 +201,32 @@ def _checked(data: bytes, cap: int | None, what: str) -> bytes:
     return data
 
 
+def answer_of(work: Callable[[], bytes], cap: int | None = None, what: str = "query") -> bytes:
+    """``work``'s answer as a worker sends it: ``O`` + bytes, or ``E`` + the pickled error.
+
+    Shared by the one-shot forked child below and the warm workers of :mod:`graph.workers`.
+    """
+    try:
+        return _OK + _checked(work(), cap, what)
+    except errors.AllianceGraphError as err:
+        return _ERR + pickle.dumps(
+            (type(err).__name__, str(err), getattr(err, "line", None), getattr(err, "column", None))
+        )
+    except MemoryError:
+        return _ERR + pickle.dumps(("QueryError", "the query ran out of memory", None, None))
+    except BaseException as err:  # noqa: BLE001 - everything must reach the parent
+        return _ERR + pickle.dumps(("QueryError", f"query failed: {err}", None, None))
+
+
+def decode_answer(data: bytes) -> bytes | None:
+    """The bytes of an ``O`` answer; an ``E`` answer raised as its error; ``None`` if neither."""
+    if data[:1] == _OK:
+        return data[1:]
+    if data[:1] == _ERR:
+        raise _rebuild(*pickle.loads(data[1:]))  # noqa: S301 - our own worker wrote it
+    return None
+
+
 def _child(
     work: Callable[[], bytes], fd: int, memory_mb: int | None, cap: int | None = None, what: str = "query"
 ) -> None:
@@ -215,17 +241,7 @@ def _child(
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _die_with_parent()
         _cap_memory(memory_mb)
-        try:
-            payload = _OK + _checked(work(), cap, what)
-        except errors.AllianceGraphError as err:
-            payload = _ERR + pickle.dumps(
-                (type(err).__name__, str(err), getattr(err, "line", None), getattr(err, "column", None))
-            )
-        except MemoryError:
-            payload = _ERR + pickle.dumps(("QueryError", "the query ran out of memory", None, None))
-        except BaseException as err:  # noqa: BLE001 - everything must reach the parent
-            payload = _ERR + pickle.dumps(("QueryError", f"query failed: {err}", None, None))
-        _write_all(fd, payload)
+        _write_all(fd, answer_of(work, cap, what))
     except BaseException:  # noqa: BLE001 - a broken pipe: the parent gave up
         code = 1
     finally:
@@ -312,10 +328,9 @@ def run_isolated(work: Callable[[], bytes], limits: QueryLimits, *, what: str = 
         )
     _, status = os.waitpid(pid, 0)
     data = b"".join(chunks)
-    if data[:1] == _OK:
-        return data[1:]
-    if data[:1] == _ERR:
-        raise _rebuild(*pickle.loads(data[1:]))  # noqa: S301 - our own child wrote it
+    answer = decode_answer(data)
+    if answer is not None:
+        return answer
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         hint = " (probably out of memory: the cap is " + (

@@ -34,7 +34,8 @@ from rdflib.term import Identifier, Node, URIRef, Variable
 
 from graph import paths
 from graph.errors import ConfigError, QueryError, QueryRefused, QuerySyntaxError
-from graph.limits import UNLIMITED, QueryLimits, run_isolated
+from graph.limits import UNLIMITED, QueryLimits
+from graph.workers import job, run_job
 from graph.querycheck import TOKEN, Vetted, expand_unicode_escapes, vet
 from graph.store import KnowledgeGraph
 from graph.terms import from_ox
@@ -374,20 +375,14 @@ def run_query(
 
         result = run_remote(kg, text, terms, limits)
     elif kg.ox is not None:
-        store = kg.ox
         if limits.isolate:
-            payload = run_isolated(
-                lambda: _ox_work(store, text, terms, None, limits.row_cap(), limits.allow_from),
-                limits,
-            )
+            payload = run_job(kg, "ox", (text, terms, None, limits.row_cap(), limits.allow_from), limits)
             result = _decode_ox(payload)
         else:
-            result = _run_oxigraph_direct(store, text, terms, limits.row_cap(), limits.allow_from)
+            result = _run_oxigraph_direct(kg.ox, text, terms, limits.row_cap(), limits.allow_from)
     elif limits.isolate:
-        payload = run_isolated(
-            lambda: pickle.dumps(_run_rdflib(kg, text, terms, limits.row_cap(), limits)), limits
-        )
-        result = pickle.loads(payload)  # noqa: S301 - our own forked worker wrote it
+        payload = run_job(kg, "rdflib", (text, terms, limits.row_cap(), limits), limits)
+        result = pickle.loads(payload)  # noqa: S301 - our own worker wrote it
     else:
         result = _run_rdflib(kg, text, terms, limits.row_cap())
     result.elapsed_s = time.perf_counter() - started
@@ -422,11 +417,8 @@ def run_query_to(
             out.encode("utf-8"), used, MEDIA_TYPES[used], result.kind, result.truncated, result.elapsed_s
         )
     text, _form, terms, limits = _prepare(query, bindings, limits)
-    store = kg.ox
     started = time.perf_counter()
-    payload = run_isolated(
-        lambda: _ox_work(store, text, terms, fmt, limits.row_cap(), limits.allow_from), limits
-    )
+    payload = run_job(kg, "ox", (text, terms, fmt, limits.row_cap(), limits.allow_from), limits)
     elapsed = time.perf_counter() - started
     tag, flag, body = payload[:1], payload[1:2], payload[2:]
     if tag == b"A":
@@ -560,6 +552,28 @@ def _ox_work(
     return b"G" + (b"1" if cut else b"0") + data
 
 
+@job("ox")
+def _ox_job(
+    kg: KnowledgeGraph,
+    text: str,
+    terms: Mapping[str, Identifier],
+    fmt: str | None,
+    cap: int | None,
+    allow_from: bool = False,
+) -> bytes:
+    """A worker's job: :func:`_ox_work` on the worker's copy of the store."""
+    assert kg.ox is not None
+    return _ox_work(kg.ox, text, terms, fmt, cap, allow_from)
+
+
+@job("rdflib")
+def _rdflib_job(
+    kg: KnowledgeGraph, text: str, terms: Mapping[str, Identifier], cap: int | None, limits: QueryLimits
+) -> bytes:
+    """A worker's job: rdflib's engine, with its network switches set for this query."""
+    return pickle.dumps(_run_rdflib(kg, text, terms, cap, limits))
+
+
 def _graph_prefixes(fmt: str) -> dict[str, str] | None:
     return STANDARD_PREFIXES if fmt == "ttl" else None
 
@@ -641,23 +655,31 @@ def plain(node: Any) -> Any:
     return node
 
 
-def _guard_rdflib_child(limits: QueryLimits) -> None:
-    """In a query's own worker process: rdflib may neither fetch FROM graphs nor call SERVICE.
+_RDFLIB_SERVICE: Any = None
 
-    A second guard behind the check; these are process-wide switches of rdflib, so they
-    are thrown only in the forked child that runs one user query and then exits.
+
+def _guard_rdflib_child(limits: QueryLimits) -> None:
+    """In a query worker: rdflib may neither fetch FROM graphs nor call SERVICE.
+
+    A second guard behind the check. These are process-wide switches of rdflib, so they
+    are set only in a worker process (:mod:`graph.workers`), before each job, to what
+    that job's limits allow.
     """
+    global _RDFLIB_SERVICE
     import rdflib.plugins.sparql as rdflib_sparql
     from rdflib.plugins.sparql import evaluate
 
-    if not limits.allow_from:
-        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-    if not limits.allow_service:
+    if _RDFLIB_SERVICE is None:
+        _RDFLIB_SERVICE = evaluate.evalServiceQuery
+    rdflib_sparql.SPARQL_LOAD_GRAPHS = bool(limits.allow_from)
+    if limits.allow_service:
+        evaluate.evalServiceQuery = _RDFLIB_SERVICE
+        return
 
-        def no_service(*_args: object, **_kwargs: object) -> Any:
-            raise QueryRefused("SERVICE is not allowed: a query may not call other endpoints")
+    def no_service(*_args: object, **_kwargs: object) -> Any:
+        raise QueryRefused("SERVICE is not allowed: a query may not call other endpoints")
 
-        evaluate.evalServiceQuery = no_service  # type: ignore[assignment]
+    evaluate.evalServiceQuery = no_service  # type: ignore[assignment]
 
 
 def _run_rdflib(

@@ -12,6 +12,7 @@ from rdflib.term import Node
 from graph import paths
 from graph.errors import DataLoadError
 from graph.store import KnowledgeGraph
+from graph.workers import job
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,20 @@ def validate_graph(
         )
     violations.sort(key=lambda v: (str(v.focus), str(v.shape), v.message))
     return ValidationReport(bool(conforms), violations, str(text), report_graph)
+
+
+@job("validate")
+def _validate_job(kg: KnowledgeGraph) -> bytes:
+    """A worker's job: the report of ``kg`` without its report graph, at low priority
+    (the worker is retired afterwards)."""
+    import os
+    import pickle
+
+    if hasattr(os, "nice"):
+        os.nice(19)
+    report = validate_graph(kg)
+    report.report_graph = None  # the pages read the violations, not the report graph
+    return pickle.dumps(report)
 
 
 def format_report(report: ValidationReport, short: bool = True) -> str:
