@@ -32,7 +32,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _oxigraph_server(kg: KnowledgeGraph, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _oxigraph_server(
+    kg: KnowledgeGraph, workdir: Path, timeout_s: float | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     binary = str(Path(sys.executable).parent / "oxigraph")
     if not Path(binary).exists():
         binary = shutil.which("oxigraph") or sys.exit("the oxigraph server binary is missing (pip install oxigraph)")
@@ -41,8 +43,10 @@ def _oxigraph_server(kg: KnowledgeGraph, workdir: Path) -> tuple[subprocess.Pope
     subprocess.run([binary, "load", "--location", str(workdir / "db"), "--file", str(dump)],
                    check=True, capture_output=True)
     port = _free_port()
-    proc = subprocess.Popen([binary, "serve-read-only", "--location", str(workdir / "db"),
-                             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [binary, "serve-read-only", "--location", str(workdir / "db"), "--bind", f"127.0.0.1:{port}"]
+    if timeout_s:
+        cmd += ["--timeout-s", f"{timeout_s:g}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
     for _ in range(100):
         try:

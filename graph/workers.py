@@ -504,19 +504,57 @@ def _wait_for(pid: int, seconds: float) -> None:
 
 
 _POOLS_LOCK = threading.Lock()
+#: id(graph) -> (weak reference to the graph, its pool). Not in the graph's own fields:
+#: a graph made from another (an import merged in) copies those, and must not inherit a
+#: host that holds the other graph.
+_POOLS: dict[int, tuple[weakref.ref[Any], WorkerPool]] = {}
+
+
+def _current(kg: KnowledgeGraph) -> WorkerPool | None:
+    entry = _POOLS.get(id(kg))
+    if entry is None or entry[0]() is not kg:
+        return None
+    pool = entry[1]
+    if pool.owner != os.getpid() or pool.closed:
+        return None
+    return pool
+
+
+def attach(kg: KnowledgeGraph, pool: WorkerPool | None) -> None:
+    """Make ``pool`` the one ``kg``'s isolated jobs run in (``None``: forget it; the next job
+    makes a new one). The pool is closed when ``kg`` is collected."""
+    with _POOLS_LOCK:
+        if pool is None:
+            _POOLS.pop(id(kg), None)
+            return
+        key = id(kg)
+        _POOLS[key] = (weakref.ref(kg), pool)
+
+        def forget(key: int = key, pool: WorkerPool = pool) -> None:
+            entry = _POOLS.get(key)
+            if entry is not None and entry[1] is pool:
+                del _POOLS[key]
+            pool.close()
+
+        weakref.finalize(kg, forget)
 
 
 def pool_for(kg: KnowledgeGraph) -> WorkerPool:
     """The worker pool of ``kg``, made on first use and closed when ``kg`` is collected."""
-    pool: WorkerPool | None = kg.options.get("_workers")
-    if pool is not None and pool.owner == os.getpid() and not pool.closed:
+    pool = _current(kg)
+    if pool is not None:
         return pool
     with _POOLS_LOCK:
-        pool = kg.options.get("_workers")
-        if pool is None or pool.owner != os.getpid() or pool.closed:
-            pool = WorkerPool(kg)
-            kg.options["_workers"] = pool
-            weakref.finalize(kg, pool.close)
+        pool = _current(kg)
+        if pool is not None:
+            return pool
+    pool = WorkerPool(kg)
+    with _POOLS_LOCK:
+        existing = _current(kg)
+    if existing is not None:  # another thread made one meanwhile
+        pool.close()
+        return existing
+    attach(kg, pool)
     return pool
 
 

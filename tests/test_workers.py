@@ -21,7 +21,7 @@ from graph.errors import AnswerTooLarge, QueryError, QueryTimeout
 from graph.limits import QueryLimits
 from graph.sparql import run_query
 from graph.store import open_graph
-from graph.workers import WorkerPool
+from graph.workers import WorkerPool, attach, pool_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -57,7 +57,7 @@ def kg(request: pytest.FixtureRequest):
 def test_a_worker_is_reused_and_its_host_has_one_thread(kg, mode: str) -> None:
     pool = WorkerPool(kg, mode=mode)
     try:
-        kg.options["_workers"] = pool
+        attach(kg, pool)
         answers = {run_query(kg, COUNT).rows[0][0] for _ in range(5)}
         assert len(answers) == 1
         assert pool.started == 1, "five queries one after another need one worker"
@@ -66,7 +66,7 @@ def test_a_worker_is_reused_and_its_host_has_one_thread(kg, mode: str) -> None:
         # the worker is the host's child, not the caller's
         assert int(_status(worker, "PPid")) == pool.host_pid != os.getpid()
     finally:
-        kg.options.pop("_workers", None)
+        attach(kg, None)
         pool.close()
     assert not _alive(pool.host_pid)
 
@@ -90,10 +90,10 @@ def test_a_threaded_caller_gets_a_spawned_host_that_answers_as_the_store_does(kg
             "ASK { ?s ?p ?o }",
         ]
         direct = [run_query(kg, q, limits=QueryLimits(isolate=False, max_rows=None)) for q in queries]
-        kg.options["_workers"] = pool
+        attach(kg, pool)
         pooled = [run_query(kg, q, limits=QueryLimits(max_rows=None)) for q in queries]
     finally:
-        kg.options.pop("_workers", None)
+        attach(kg, None)
         pool.close()
     for a, b in zip(direct, pooled, strict=True):
         assert a.kind == b.kind
@@ -109,7 +109,7 @@ def test_a_threaded_caller_gets_a_spawned_host_that_answers_as_the_store_does(kg
 
 def test_a_runaway_is_killed_and_the_next_query_answers(kg) -> None:
     pool = WorkerPool(kg, mode="fork")
-    kg.options["_workers"] = pool
+    attach(kg, pool)
     try:
         run_query(kg, COUNT)
         (first,) = _idle_pids(pool)
@@ -124,14 +124,14 @@ def test_a_runaway_is_killed_and_the_next_query_answers(kg) -> None:
         assert int(run_query(kg, COUNT).rows[0][0]) > 1000
         assert first not in _idle_pids(pool)
     finally:
-        kg.options.pop("_workers", None)
+        attach(kg, None)
         pool.close()
 
 
 def test_concurrent_queries_run_in_parallel_workers(kg) -> None:
     """Two runaways at once take one time limit, not two: they run side by side."""
     pool = WorkerPool(kg, mode="fork")
-    kg.options["_workers"] = pool
+    attach(kg, pool)
     errors: list[BaseException] = []
 
     def runaway() -> None:
@@ -152,13 +152,13 @@ def test_concurrent_queries_run_in_parallel_workers(kg) -> None:
         assert took < 3.9, f"two 2 s runaways took {took:.1f} s: they waited for each other"
         assert int(run_query(kg, COUNT).rows[0][0]) > 1000
     finally:
-        kg.options.pop("_workers", None)
+        attach(kg, None)
         pool.close()
 
 
 def test_memory_and_size_caps_hold_in_a_reused_worker(kg) -> None:
     pool = WorkerPool(kg, mode="fork")
-    kg.options["_workers"] = pool
+    attach(kg, pool)
     try:
         with pytest.raises(AnswerTooLarge, match="larger than 1,000 bytes"):
             run_query(kg, "SELECT * WHERE { ?s ?p ?o }", limits=QueryLimits(max_rows=None, max_bytes_out=1_000))
@@ -168,7 +168,7 @@ def test_memory_and_size_caps_hold_in_a_reused_worker(kg) -> None:
         # the worker that ran out of memory answers again, or was replaced: either way
         assert int(run_query(kg, COUNT).rows[0][0]) > 1000
     finally:
-        kg.options.pop("_workers", None)
+        attach(kg, None)
         pool.close()
 
 
@@ -200,3 +200,23 @@ time.sleep(120)
         time.sleep(0.05)
     assert not _alive(host), "the host outlived its caller"
     assert not _alive(worker), "a worker outlived its caller"
+
+
+def test_a_graph_made_from_another_does_not_inherit_its_host(tmp_path: Path) -> None:
+    """An upload merged in makes a new graph; its queries must see the upload, not run in the
+    old graph's workers."""
+    from graph.importer import check_import, merge_import
+
+    base = open_graph()
+    before = int(run_query(base, COUNT).rows[0][0])  # makes base's host
+    upload = (
+        b"@prefix ag: <https://w3id.org/alliance-graph/ontology#> .\n"
+        b"@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        b"<https://w3id.org/alliance-graph/id/Testland> a ag:City ; rdfs:label \"Testland\" .\n"
+    )
+    merged = merge_import(base, check_import([("extra.ttl", upload)], base))
+    assert pool_for(merged) is not pool_for(base)
+    found = run_query(merged, 'SELECT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> "Testland" }')
+    assert len(found.rows) == 1
+    assert int(run_query(merged, COUNT).rows[0][0]) > before
+    assert int(run_query(base, COUNT).rows[0][0]) == before
