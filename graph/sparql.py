@@ -35,10 +35,10 @@ from rdflib.term import Identifier, Node, URIRef, Variable
 from graph import paths
 from graph.errors import ConfigError, QueryError, QueryRefused, QuerySyntaxError
 from graph.limits import UNLIMITED, QueryLimits
-from graph.workers import job, run_job
 from graph.querycheck import TOKEN, Vetted, expand_unicode_escapes, vet
 from graph.store import KnowledgeGraph
 from graph.terms import from_ox
+from graph.workers import job, run_job
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -34,6 +34,7 @@ was when the first isolated job ran.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pickle
 import queue
@@ -155,10 +156,8 @@ def _worker_main(kg: KnowledgeGraph, sock: socket.socket) -> None:  # pragma: no
             name, args, memory_mb, cap, what = pickle.loads(request)  # noqa: S301 - our caller
             _set_memory_cap(base, memory_mb)
             fn = JOBS.get(name)
-            if fn is None:
-                answer = _limits.answer_of(lambda: _unknown(name), None, what)
-            else:
-                answer = _limits.answer_of(lambda: fn(kg, *args), cap, what)
+            work = functools.partial(_unknown, name) if fn is None else functools.partial(fn, kg, *args)
+            answer = _limits.answer_of(work, cap, what)
             _set_memory_cap(base, None)
             _send(sock, answer)
     except BaseException:  # noqa: BLE001 - the caller went away
