@@ -87,7 +87,11 @@ class _ProjectGraph:
         self._run = run_query
 
     def query(self, text: str) -> Result:
-        res = self._run(self.kg, text)
+        from graph.limits import QueryLimits
+
+        # the answers are what is checked here, not the speed: rdflib's engine takes up to
+        # 10 s on a few CQs (cq72, cq73) on a loaded machine, the default time limit
+        res = self._run(self.kg, text, limits=QueryLimits.from_env(timeout_s=60))
         return Result(list(res.vars), [tuple(r) for r in res.rows])
 
 
