@@ -19,8 +19,9 @@ costs tens of milliseconds of page-table copying on every query. So each graph g
   reaps it and forks a fresh one when asked. A worker's memory is capped per job
   (``RLIMIT_AS`` above what it had when forked); its answer is refused in the worker when
   it is over the byte limit, as with the one-shot fork of :mod:`graph.limits`.
-* The host and its workers die with the caller: the host sees its control socket close,
-  the workers have ``PR_SET_PDEATHSIG`` on the host.
+* The host and its workers die with the caller: the host sees its control socket reach
+  end of file (the caller closed it or died), the workers have ``PR_SET_PDEATHSIG`` on the
+  host (whose one thread forked them).
 
 ``ALLIANCE_GRAPH_QUERY_WORKERS`` caps the workers per graph (default ``max(4, 2 x
 cores)``); callers beyond that wait for one to be free. ``ALLIANCE_GRAPH_QUERY_HOST``
@@ -245,8 +246,10 @@ def _fork_host(kg: KnowledgeGraph) -> tuple[socket.socket, int, subprocess.Popen
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the host
         try:
+            # no PR_SET_PDEATHSIG here: it fires when the *thread* that forked us ends
+            # (a Streamlit script run), not the process. The host leaves when its
+            # control socket reaches end of file: the caller closed it or died.
             _close_inherited(theirs.fileno())
-            _limits._die_with_parent()
             _host_loop(kg, theirs)
         finally:
             os._exit(1)
@@ -307,8 +310,7 @@ def _dump_rdflib(kg: KnowledgeGraph, path: str) -> None:
 
 def _spawned_main(argv: list[str]) -> None:  # pragma: no cover - the spawned host
     fd, backend, dump = int(argv[0]), argv[1], argv[2]
-    ctrl = socket.socket(fileno=fd)
-    _limits._die_with_parent()
+    ctrl = socket.socket(fileno=fd)  # end of file on it: the caller is gone (see _fork_host)
     from graph.store import new_store
 
     kg = new_store(backend)

@@ -220,3 +220,21 @@ def test_a_graph_made_from_another_does_not_inherit_its_host(tmp_path: Path) -> 
     assert len(found.rows) == 1
     assert int(run_query(merged, COUNT).rows[0][0]) > before
     assert int(run_query(base, COUNT).rows[0][0]) == before
+
+
+def test_a_host_made_in_a_thread_outlives_that_thread(kg) -> None:
+    """Streamlit runs each script run in a thread of its own: the graph's host, made in one
+    run, must still answer in the next."""
+    made: list[WorkerPool] = []
+    maker = threading.Thread(target=lambda: made.append(WorkerPool(kg)))
+    maker.start()
+    maker.join()
+    (pool,) = made
+    attach(kg, pool)
+    try:
+        time.sleep(0.5)
+        assert _alive(pool.host_pid)
+        assert int(run_query(kg, COUNT).rows[0][0]) > 1000
+    finally:
+        attach(kg, None)
+        pool.close()
