@@ -93,6 +93,49 @@ def holds_on(start: dt.date | None, end: dt.date | None, day: dt.date) -> bool:
     return not (end is not None and end <= day)
 
 
+def _period_end(day: dt.date, precision: str | None) -> dt.date:
+    """The first day after the period a date stands for (its day, month or year)."""
+    if precision == "YearPrecision":
+        return dt.date(day.year + 1, 1, 1)
+    if precision == "MonthPrecision":
+        return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return day + dt.timedelta(days=1)
+
+
+def certainty_on(
+    start: dt.date | None,
+    end: dt.date | None,
+    day: dt.date,
+    start_precision: str | None = None,
+    end_precision: str | None = None,
+) -> str | None:
+    """``"in"``, ``"uncertain"`` or ``None`` (did not hold) for a statement on ``day``.
+
+    A date known only to its year or month (``ag:YearPrecision``, ``ag:MonthPrecision``)
+    stands for that whole period: inside it the statement is uncertain, never silently
+    in or out. The end is exclusive, as in :func:`holds_on`.
+
+    >>> joined = dt.date(2007, 1, 1)  # the Quad, 2007: known to the year
+    >>> [certainty_on(joined, None, dt.date(y, 6, 1), "YearPrecision") for y in (2006, 2007, 2008)]
+    [None, 'uncertain', 'in']
+    >>> certainty_on(dt.date(2009, 4, 1), None, dt.date(2009, 2, 1), "DayPrecision") is None
+    True
+    """
+    uncertain = False
+    if start is not None:
+        if day < start:
+            return None
+        if start_precision in {"YearPrecision", "MonthPrecision"} and day < _period_end(start, start_precision):
+            uncertain = True
+    if end is not None:
+        coarse = end_precision in {"YearPrecision", "MonthPrecision"}
+        if day >= (_period_end(end, end_precision) if coarse else end):
+            return None
+        if coarse and day >= end:
+            uncertain = True
+    return "uncertain" if uncertain else "in"
+
+
 def parse_date(text: str | None) -> dt.date | None:
     """A date from an ``xsd:date``/``dateTime``/``gYearMonth``/``gYear`` lexical form (else ``None``).
 
@@ -290,7 +333,7 @@ def _project(kg: KnowledgeGraph, f: Filters, ahead: dict[str, Future[bytes]]) ->
     drop_status = f.exclude_status
     as_of = f.as_of
     max_cred = f.max_credibility
-    for st, s, o, rel, role, start, end, cred, status in _rows(kg, "edges", ahead):
+    for st, s, o, rel, role, start, end, cred, status, start_p, end_p in _rows(kg, "edges", ahead):
         su, ov = nodes.get(s), nodes.get(o)  # type: ignore[arg-type]
         if su is None or ov is None or not st:
             continue
@@ -304,7 +347,11 @@ def _project(kg: KnowledgeGraph, f: Filters, ahead: dict[str, Future[bytes]]) ->
         if end not in dates:
             dates[end] = parse_date(end)
         start_d, end_d = dates[start], dates[end]
-        if as_of is not None and not holds_on(start_d, end_d, as_of):
+        if start_p not in names:
+            names[start_p] = local_name(start_p)
+        if end_p not in names:
+            names[end_p] = local_name(end_p)
+        if as_of is not None and certainty_on(start_d, end_d, as_of, names[start_p], names[end_p]) is None:
             continue
         if cred not in grades:
             grades[cred] = _grade(cred)
@@ -328,6 +375,8 @@ def _project(kg: KnowledgeGraph, f: Filters, ahead: dict[str, Future[bytes]]) ->
                     "role": names[role],
                     "start": start_d,
                     "end": end_d,
+                    "start_precision": names[start_p],
+                    "end_precision": names[end_p],
                     "credibility": grade,
                     "status": status_name,
                     "sources": (),

@@ -343,9 +343,12 @@ def _date(value: object) -> str:
 
 def describe_statement(data: Mapping[str, Any]) -> str:
     """One line of plain text for a relationship statement: relation, dates, grade, status."""
-    start, end = _date(data.get("start")), _date(data.get("end"))
+    start = _as_known(_date(data.get("start")), data.get("start_precision"))
+    end = _as_known(_date(data.get("end")), data.get("end_precision"))
     when = f"{start or '?'} – {end}" if end else (f"from {start}" if start else "undated")
     bits = [str(data.get("relation", "")), when]
+    if data.get("uncertain_on"):
+        bits.append(f"uncertain on {data['uncertain_on']} (date known only to the year or month)")
     if data.get("credibility") is not None:
         bits.append(f"grade {data['credibility']}")
     if data.get("status"):
@@ -353,6 +356,17 @@ def describe_statement(data: Mapping[str, Any]) -> str:
     n = len(data.get("sources", ()))
     bits.append(f"{n} source{'s' if n != 1 else ''}")
     return " · ".join(bits)
+
+
+def _as_known(text: str | None, precision: Any) -> str | None:
+    """A date written as far as it is known: ``2007`` for a year, ``2024-03`` for a month."""
+    if not text:
+        return text
+    if precision == "YearPrecision":
+        return text[:4]
+    if precision == "MonthPrecision":
+        return text[:7]
+    return text
 
 
 def edge_pair_id(u: Any, v: Any) -> str:
@@ -456,7 +470,9 @@ def style_view(
         title.append("(click for statements and sources)")
         grades = [x["credibility"] for x in items if x.get("credibility") is not None]
         statuses = {x.get("status") for x in items}
-        doubtful = bool(statuses & {"Contradicted", "Opinion", "Unverified", "PartlyVerified"})
+        doubtful = bool(statuses & {"Contradicted", "Opinion", "Unverified", "PartlyVerified"}) or any(
+            x.get("uncertain_on") for x in items
+        )
         d.add_edge(
             u,
             v,

@@ -28,7 +28,7 @@ import networkx as nx
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from graph.network import holds_on
+from graph.network import certainty_on
 from graph.results import short_name
 from graph.sparql import STANDARD_PREFIXES, parse_term
 
@@ -168,7 +168,7 @@ class View:
 def _edge_passes(data: Mapping[str, Any], state: ViewState, sources: frozenset[str]) -> bool:
     if state.relations and data.get("relation") not in state.relations:
         return False
-    if state.as_of is not None and not holds_on(data.get("start"), data.get("end"), state.as_of):
+    if state.as_of is not None and _certainty(data, state.as_of) is None:
         return False
     if state.min_grade is not None:
         grade = data.get("credibility")
@@ -183,11 +183,26 @@ def _passing_edges(g: nx.MultiDiGraph, state: ViewState) -> list[tuple[Any, Any,
     types = set(state.types)
     nodes = g.nodes
     keep_node = (lambda n: True) if not types else (lambda n: nodes[n].get("type") in types)
-    return [
+    kept = [
         (u, v, k, d)
         for u, v, k, d in g.edges(keys=True, data=True)
         if keep_node(u) and keep_node(v) and _edge_passes(d, state, sources)
     ]
+    if state.as_of is None:
+        return kept
+    # a date known only to its year or month leaves the statement uncertain on the day
+    # asked: marked on a copy (the network itself is shared), drawn dashed, said in words
+    day = state.as_of
+    return [
+        (u, v, k, {**d, "uncertain_on": day.isoformat()} if _certainty(d, day) == "uncertain" else d)
+        for u, v, k, d in kept
+    ]
+
+
+def _certainty(data: Mapping[str, Any], day: dt.date) -> str | None:
+    return certainty_on(
+        data.get("start"), data.get("end"), day, data.get("start_precision"), data.get("end_precision")
+    )
 
 
 def _graph_of(

@@ -224,3 +224,69 @@ agr:st a ag:Membership ; ag:subject agr:X ; ag:object agr:NATO ;
         ox = [str(s["certainty"].value) for s in store.query(text)]  # type: ignore[union-attr,index]
         rd = [str(r[3]) for r in g.query(text)]  # type: ignore[index]
         assert ox == rd == ([want] if want else []), day
+
+
+# --- the explorer: the same answers, on the network it draws ----------------------------------
+
+
+@functools.cache
+def _network():  # type: ignore[no-untyped-def]
+    from graph.network import project
+    from graph.store import open_graph
+
+    return project(open_graph())
+
+
+def _explorer_status(statement: str, day: dt.date) -> str:
+    """'in', 'uncertain' or 'out' for one membership statement in the explorer's as-of view."""
+    from graph.view import ViewState, filter_graph
+
+    view = filter_graph(_network(), ViewState(as_of=day))
+    for _, _, key, data in view.edges(keys=True, data=True):
+        if str(key) == statement:
+            return "uncertain" if data.get("uncertain_on") == day.isoformat() else "in"
+    return "out"
+
+
+@pytest.mark.parametrize("m", MEMBERSHIPS, ids=lambda m: m[0].rsplit("/", 1)[1])
+def test_the_explorer_marks_every_membership_as_the_query_does(
+    m: tuple[str, str, str, dt.date, str, dt.date | None, str],
+) -> None:
+    statement, _, _, start, prec, end, _ = m
+    if statement not in {str(k) for _, _, k in _network().edges(keys=True)}:
+        pytest.skip("not drawn in the network (an endpoint is not an entity)")
+    days = [start - dt.timedelta(days=1), start]
+    if prec != "DayPrecision":
+        days += [_period_end(start, prec) - dt.timedelta(days=1), _period_end(start, prec)]
+    for day in days:
+        if end is not None and day >= end:
+            continue
+        assert _explorer_status(statement, day) == _expected_start(start, prec, day), day
+
+
+def test_an_uncertain_line_is_dashed_and_says_why() -> None:
+    """The Quad, 2007 (known to the year): on 1 June 2007 Australia's line is drawn dashed
+    and its tooltip says the date is known only to the year."""
+    from graph.render import describe_statement, edge_pair_id, style_view
+    from graph.view import ViewState, filter_graph
+
+    quad = "https://w3id.org/alliance-graph/id/st-AUS-memberOf-Quad"
+    view = filter_graph(_network(), ViewState(as_of=dt.date(2007, 6, 1)))
+    (data,) = [d for _, _, k, d in view.edges(keys=True, data=True) if str(k) == quad]
+    text = describe_statement(data)
+    assert "from 2007 " in text + " " and "uncertain on 2007-06-01" in text
+    later = filter_graph(_network(), ViewState(as_of=dt.date(2008, 6, 1)))
+    (data_later,) = [d for _, _, k, d in later.edges(keys=True, data=True) if str(k) == quad]
+    assert "uncertain" not in describe_statement(data_later)
+    from rdflib import URIRef
+
+    aus, org = URIRef("https://w3id.org/alliance-graph/id/AUS"), URIRef("https://w3id.org/alliance-graph/id/Quad")
+
+    def line(g):  # type: ignore[no-untyped-def]
+        drawn, _, _ = style_view(g, groups={n: "x" for n in g.nodes})
+        ((_, _, d),) = [(u, v, d) for u, v, d in drawn.edges(data=True) if d["id"] == edge_pair_id(aus, org)]
+        return d
+
+    sub = view.subgraph([aus, org])
+    assert line(sub)["dashes"] is True and "uncertain on 2007-06-01" in line(sub)["title"]
+    assert line(later.subgraph([aus, org]))["dashes"] is False
