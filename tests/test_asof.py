@@ -100,18 +100,22 @@ def _expected_start(start: dt.date, precision: str, day: dt.date) -> str:
     return "uncertain" if day < _period_end(start, precision) else "in"
 
 
+def _days_to_check(start: dt.date, prec: str, end: dt.date | None) -> list[dt.date]:
+    """The day before the start, the start, and (for a year or month) the period's last day
+    and the day after it; none on or after the end."""
+    days = [start - dt.timedelta(days=1), start]
+    if prec != "DayPrecision":
+        days += [_period_end(start, prec) - dt.timedelta(days=1), _period_end(start, prec)]
+    return [d for d in days if end is None or d < end]
+
+
 @pytest.mark.parametrize("store", STORES)
 @pytest.mark.parametrize("m", MEMBERSHIPS, ids=lambda m: m[0].rsplit("/", 1)[1])
 def test_every_accession_as_of(
     store: str, m: tuple[str, str, str, dt.date, str, dt.date | None, str]
 ) -> None:
     _, subject, obj, start, prec, end, eprec = m
-    days = [start - dt.timedelta(days=1), start]
-    if prec != "DayPrecision":
-        days += [_period_end(start, prec) - dt.timedelta(days=1), _period_end(start, prec)]
-    for day in days:
-        if end is not None and day >= end:
-            continue
+    for day in _days_to_check(start, prec, end):
         assert _status(store, subject, obj, start, day) == _expected_start(start, prec, day), day
     if end is not None and eprec == "DayPrecision" and end > start + dt.timedelta(days=1):
         assert _status(store, subject, obj, start, end) == "out"
@@ -255,12 +259,7 @@ def test_the_explorer_marks_every_membership_as_the_query_does(
     statement, _, _, start, prec, end, _ = m
     if statement not in {str(k) for _, _, k in _network().edges(keys=True)}:
         pytest.skip("not drawn in the network (an endpoint is not an entity)")
-    days = [start - dt.timedelta(days=1), start]
-    if prec != "DayPrecision":
-        days += [_period_end(start, prec) - dt.timedelta(days=1), _period_end(start, prec)]
-    for day in days:
-        if end is not None and day >= end:
-            continue
+    for day in _days_to_check(start, prec, end):
         assert _explorer_status(statement, day) == _expected_start(start, prec, day), day
 
 
