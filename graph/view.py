@@ -350,7 +350,15 @@ def construct_query(view: View) -> str:
     if s.as_of is not None:
         day = Literal(s.as_of.isoformat(), datatype=XSD.date).n3()
         lines.append(f"  OPTIONAL {{ ?st ag:startDate ?start }} FILTER(!BOUND(?start) || ?start <= {day})")
-        lines.append(f"  OPTIONAL {{ ?st ag:endDate ?end }} FILTER(!BOUND(?end) || ?end > {day})")
+        # an end known only to its year or month leaves the statement uncertain (kept)
+        # until that period is over, as the explorer's filter has it (certainty_on)
+        lines.append(
+            "  OPTIONAL { ?st ag:endDate ?end OPTIONAL { ?st ag:endPrecision ?endP } }"
+            f" FILTER(!BOUND(?end) || ?end > {day}"
+            f" || (BOUND(?endP) && ?endP = ag:YearPrecision && YEAR(?end) >= YEAR({day}))"
+            f" || (BOUND(?endP) && ?endP = ag:MonthPrecision"
+            f" && YEAR(?end) * 12 + MONTH(?end) >= YEAR({day}) * 12 + MONTH({day})))"
+        )
     if s.min_grade is not None:
         lines.append(f"  ?st ag:credibility ?grade . FILTER(?grade <= {int(s.min_grade)})")
     if s.sources:

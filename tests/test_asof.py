@@ -289,3 +289,23 @@ def test_an_uncertain_line_is_dashed_and_says_why() -> None:
     sub = view.subgraph([aus, org])
     assert line(sub)["dashes"] is True and "uncertain on 2007-06-01" in line(sub)["title"]
     assert line(later.subgraph([aus, org]))["dashes"] is False
+
+
+def test_the_construct_query_of_a_view_keeps_what_an_uncertain_end_keeps() -> None:
+    """A view's CONSTRUCT (its "query that rebuilds it") agrees with the drawn view about a
+    statement whose end is known only to the year: inside that year both keep it."""
+    from rdflib import URIRef
+
+    from graph.sparql import run_query
+    from graph.store import open_graph
+    from graph.view import ViewState, build_view, construct_query, filter_graph
+
+    statement = URIRef("https://w3id.org/alliance-graph/id/st-fp-AUS-participatesIn-op-RSM")
+    ag_end = URIRef("https://w3id.org/alliance-graph/ontology#endDate")
+    for day, kept in ((dt.date(2021, 6, 1), True), (dt.date(2022, 1, 1), False)):
+        state = ViewState(focus="agr:AUS", hops=1, as_of=day)
+        drawn = {str(k) for _, _, k in filter_graph(_network(), state).edges(keys=True)}
+        assert (str(statement) in drawn) is kept, day
+        built = run_query(open_graph(), construct_query(build_view(_network(), state)), limits=None)
+        assert built.graph is not None
+        assert ((statement, ag_end, None) in built.graph) is kept, day
