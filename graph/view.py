@@ -349,7 +349,10 @@ def construct_query(view: View) -> str:
         lines.append(f"  ?s a ?sT . ?o a ?oT . VALUES ?sT {{ {types} }} VALUES ?oT {{ {types} }}")
     if s.as_of is not None:
         day = Literal(s.as_of.isoformat(), datatype=XSD.date).n3()
-        lines.append(f"  OPTIONAL {{ ?st ag:startDate ?start }} FILTER(!BOUND(?start) || ?start <= {day})")
+        lines.append(
+            "  OPTIONAL { ?st ag:startDate ?start } OPTIONAL { ?st ag:orderDate ?ordered }"
+            f" FILTER(COALESCE(?start, ?ordered, {day}) <= {day})"
+        )
         # an end known only to its year or month leaves the statement uncertain (kept)
         # until that period is over, as the explorer's filter has it (certainty_on)
         lines.append(

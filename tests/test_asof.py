@@ -309,3 +309,28 @@ def test_the_construct_query_of_a_view_keeps_what_an_uncertain_end_keeps() -> No
         built = run_query(open_graph(), construct_query(build_view(_network(), state)), limits=None)
         assert built.graph is not None
         assert ((statement, ag_end, None) in built.graph) is kept, day
+
+
+def test_an_arms_transfer_holds_from_its_order_date() -> None:
+    """Transfers carry an order date, not a start: before it they are not drawn, after it they
+    are (Australia's 58 F-35A of 2014 on 1 June 2007 and on 1 June 2015), in the view and in
+    the query that rebuilds it."""
+    from graph.sparql import run_query
+    from graph.store import open_graph
+    from graph.view import ViewState, build_view, construct_query, filter_graph
+
+    kg = open_graph()
+    (row,) = run_query(
+        kg,
+        "SELECT ?t ?d WHERE { ?t ag:supplierState agr:USA ; ag:recipientState agr:AUS ; "
+        "ag:itemDesignation ?n ; ag:quantity 58 ; ag:orderDate ?d . FILTER(CONTAINS(?n, 'F-35')) }",
+    ).rows
+    transfer, ordered = row[0], row[1].toPython()
+    assert ordered.year == 2014
+    for day, kept in ((dt.date(2007, 6, 1), False), (dt.date(2015, 6, 1), True)):
+        state = ViewState(focus="agr:AUS", hops=1, as_of=day)
+        drawn = {str(k) for _, _, k in filter_graph(_network(), state).edges(keys=True)}
+        assert (str(transfer) in drawn) is kept, day
+        built = run_query(kg, construct_query(build_view(_network(), state)), limits=None)
+        assert built.graph is not None
+        assert ((transfer, None, None) in built.graph) is kept, day
