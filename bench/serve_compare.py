@@ -19,6 +19,7 @@ the medians of the two servers' rounds.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -42,7 +43,7 @@ def start_ours(data: list[str], timeout: float, root: Path = ROOT) -> tuple[subp
     cmd = [sys.executable, "-m", "graph", "serve", "--port", str(port), "--quiet"]
     for d in data:
         cmd += ["--data", d]
-    env = {**__import__("os").environ, "ALLIANCE_GRAPH_QUERY_TIMEOUT": str(timeout)}
+    env = {**os.environ, "ALLIANCE_GRAPH_QUERY_TIMEOUT": str(timeout)}
     env["PYTHONPATH"] = str(root)
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"

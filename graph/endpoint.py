@@ -949,8 +949,8 @@ def make_server(
     timeout = request_timeout_s() if request_timeout is None else request_timeout
     # the query workers' host, made before any server thread exists, so it is forked
     # (sharing the loaded store) from a process with one thread
-    if kg.backend != "remote" and (limits is None or limits.isolate):
-        workers.prepare(kg)
+    if limits is None or limits.isolate:
+        workers.prepare(kg)  # (a remote store has no host: prepare leaves it alone)
     if timeout < 0:
         raise ConfigError(f"the request timeout must not be negative, got {timeout:g}")
     per_client = per_client_slots if per_client_slots is not None else env_int(ENV_CLIENT_SLOTS, 0)

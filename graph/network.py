@@ -88,9 +88,7 @@ def holds_on(start: dt.date | None, end: dt.date | None, day: dt.date) -> bool:
     >>> holds_on(dt.date(2023, 4, 4), None, dt.date(2025, 1, 1))
     True
     """
-    if start is not None and start > day:
-        return False
-    return not (end is not None and end <= day)
+    return certainty_on(start, end, day) is not None
 
 
 def _period_end(day: dt.date, precision: str | None) -> dt.date:

@@ -168,8 +168,6 @@ class View:
 def _edge_passes(data: Mapping[str, Any], state: ViewState, sources: frozenset[str]) -> bool:
     if state.relations and data.get("relation") not in state.relations:
         return False
-    if state.as_of is not None and _certainty(data, state.as_of) is None:
-        return False
     if state.min_grade is not None:
         grade = data.get("credibility")
         if grade is None or grade > state.min_grade:
@@ -183,20 +181,24 @@ def _passing_edges(g: nx.MultiDiGraph, state: ViewState) -> list[tuple[Any, Any,
     types = set(state.types)
     nodes = g.nodes
     keep_node = (lambda n: True) if not types else (lambda n: nodes[n].get("type") in types)
-    kept = [
+    passing = [
         (u, v, k, d)
         for u, v, k, d in g.edges(keys=True, data=True)
         if keep_node(u) and keep_node(v) and _edge_passes(d, state, sources)
     ]
-    if state.as_of is None:
-        return kept
+    day = state.as_of
+    if day is None:
+        return passing
     # a date known only to its year or month leaves the statement uncertain on the day
     # asked: marked on a copy (the network itself is shared), drawn dashed, said in words
-    day = state.as_of
-    return [
-        (u, v, k, {**d, "uncertain_on": day.isoformat()} if _certainty(d, day) == "uncertain" else d)
-        for u, v, k, d in kept
-    ]
+    kept = []
+    for u, v, k, d in passing:
+        certainty = _certainty(d, day)
+        if certainty == "uncertain":
+            kept.append((u, v, k, {**d, "uncertain_on": day.isoformat()}))
+        elif certainty == "in":
+            kept.append((u, v, k, d))
+    return kept
 
 
 def _certainty(data: Mapping[str, Any], day: dt.date) -> str | None:
