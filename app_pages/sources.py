@@ -220,7 +220,7 @@ with tab_own:
         files = [(u.name, u.getvalue()) for u in uploads]
         base = base_graph()
         with st.status("Checking your data…", expanded=False) as status:
-            result = check_import(files, base)
+            result = check_import(files, base, progress=lambda m: status.update(label=f"Checking your data: {m}"))
             if result.ok:
                 status.update(label="Adding it to a copy of the graph…")
                 digest = hashlib.sha1(b"".join(n.encode() + d for n, d in files), usedforsecurity=False).hexdigest()[:12]

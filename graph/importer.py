@@ -28,6 +28,7 @@ import csv
 import dataclasses
 import io
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -591,6 +592,7 @@ def validate_upload(
     columns: Mapping[Node, str] | None = None,
     file: str = "upload",
     lines: Mapping[Node, int] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[ImportIssue]:
     """Run the shapes over the upload (with the ontology and the entities it refers to).
 
@@ -600,7 +602,18 @@ def validate_upload(
     from graph.validate import load_shapes, validate_graph
 
     shapes_graph = shapes if isinstance(shapes, Graph) else load_shapes(shapes)
-    report = validate_graph(_context(kg, g), shapes_graph)
+    started = time.monotonic()
+    last = [started]
+
+    def tick(done: int, total: int) -> None:
+        now = time.monotonic()
+        if progress is not None and (now - last[0] >= 2 or done == total):  # one line in 2 s
+            last[0] = now
+            elapsed = now - started
+            left = elapsed / done * (total - done)
+            progress(f"validating: {100 * done // total}% of the focus nodes checked, {elapsed:.0f} s so far, about {left:.0f} s left")
+
+    report = validate_graph(_context(kg, g), shapes_graph, progress=tick if progress is not None else None)
     own = set(g.subjects())
     issues = label_conflicts(g, kg, file=file, origin=origin, columns=columns, lines=lines)
     seen: set[tuple[object, object, str]] = {(i.node, RDFS.label, "") for i in issues}
@@ -696,7 +709,9 @@ def check_import(
     if progress:
         progress(f"validating {len(g):,} triples against the shapes")
     result.issues.extend(
-        validate_upload(g, kg, shapes=shapes, origin=origin, columns=columns, file=result.files[0], lines=lines)
+        validate_upload(
+            g, kg, shapes=shapes, origin=origin, columns=columns, file=result.files[0], lines=lines, progress=progress
+        )
     )
     result.validated = True
     return result
