@@ -331,7 +331,7 @@ def _project(kg: KnowledgeGraph, f: Filters, ahead: dict[str, Future[bytes]]) ->
     drop_status = f.exclude_status
     as_of = f.as_of
     max_cred = f.max_credibility
-    for st, s, o, rel, role, start, end, cred, status, start_p, end_p in _rows(kg, "edges", ahead):
+    for st, s, o, rel, role, start, end, cred, status, start_p, end_p, date_from in _rows(kg, "edges", ahead):
         su, ov = nodes.get(s), nodes.get(o)  # type: ignore[arg-type]
         if su is None or ov is None or not st:
             continue
@@ -375,6 +375,7 @@ def _project(kg: KnowledgeGraph, f: Filters, ahead: dict[str, Future[bytes]]) ->
                     "end": end_d,
                     "start_precision": names[start_p],
                     "end_precision": names[end_p],
+                    "date_from": date_from or "none",
                     "credibility": grade,
                     "status": status_name,
                     "sources": (),

@@ -341,14 +341,22 @@ def _date(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else str(value))
 
 
+#: Where a start that is not the statement's own comes from (graph/queries/edges.rq).
+_DATED_BY = {"event": "dated by its event", "signature": "dated by the treaty's signature"}
+
+
 def describe_statement(data: Mapping[str, Any]) -> str:
     """One line of plain text for a relationship statement: relation, dates, grade, status."""
     start = _as_known(_date(data.get("start")), data.get("start_precision"))
     end = _as_known(_date(data.get("end")), data.get("end_precision"))
     when = f"{start or '?'} – {end}" if end else (f"from {start}" if start else "undated")
     bits = [str(data.get("relation", "")), when]
-    if data.get("uncertain_on"):
+    if data.get("undated"):
+        bits.append(f"uncertain on {data['uncertain_on']} (the record gives no date)")
+    elif data.get("uncertain_on"):
         bits.append(f"uncertain on {data['uncertain_on']} (date known only to the year or month)")
+    if start and data.get("date_from") in _DATED_BY:
+        bits.append(_DATED_BY[data["date_from"]])
     if data.get("credibility") is not None:
         bits.append(f"grade {data['credibility']}")
     if data.get("status"):

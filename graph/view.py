@@ -194,7 +194,10 @@ def _passing_edges(g: nx.MultiDiGraph, state: ViewState) -> list[tuple[Any, Any,
     kept = []
     for u, v, k, d in passing:
         certainty = _certainty(d, day)
-        if certainty == "uncertain":
+        if d.get("start") is None and d.get("end") is None:
+            # undated: shown, but never as if it were known to hold on that day
+            kept.append((u, v, k, {**d, "uncertain_on": day.isoformat(), "undated": True}))
+        elif certainty == "uncertain":
             kept.append((u, v, k, {**d, "uncertain_on": day.isoformat()}))
         elif certainty == "in":
             kept.append((u, v, k, d))
@@ -351,9 +354,15 @@ def construct_query(view: View) -> str:
         lines.append(f"  ?s a ?sT . ?o a ?oT . VALUES ?sT {{ {types} }} VALUES ?oT {{ {types} }}")
     if s.as_of is not None:
         day = Literal(s.as_of.isoformat(), datatype=XSD.date).n3()
+        # the start as graph/queries/edges.rq has it: own date, order date, the event's
+        # date, the treaty's signature
         lines.append(
             "  OPTIONAL { ?st ag:startDate ?start } OPTIONAL { ?st ag:orderDate ?ordered }"
-            f" FILTER(COALESCE(?start, ?ordered, {day}) <= {day})"
+            " OPTIONAL { ?st a ?atEvent . VALUES ?atEvent { ag:Attendance ag:Hosting ag:Location }"
+            " { ?o a ag:Event ; ag:startDate ?eventStart } UNION { ?s a ag:Event ; ag:startDate ?eventStart } }"
+            " OPTIONAL { ?st a ag:TreatyParty ; ag:role ag:OriginalParty ."
+            " ?signing ag:treaty ?o ; ag:milestone ag:Signed ; ag:date ?signed }"
+            f" FILTER(COALESCE(?start, ?ordered, ?eventStart, ?signed, {day}) <= {day})"
         )
         # an end known only to its year or month leaves the statement uncertain (kept)
         # until that period is over, as the explorer's filter has it (certainty_on)

@@ -334,3 +334,60 @@ def test_an_arms_transfer_holds_from_its_order_date() -> None:
         built = run_query(kg, construct_query(build_view(_network(), state)), limits=None)
         assert built.graph is not None
         assert ((transfer, None, None) in built.graph) is kept, day
+
+
+def _line(statement: str, day: dt.date) -> dict | None:  # type: ignore[type-arg]
+    from graph.view import ViewState, filter_graph
+
+    view = filter_graph(_network(), ViewState(as_of=day))
+    found = [d for _, _, k, d in view.edges(keys=True, data=True) if str(k) == statement]
+    return found[0] if found else None
+
+
+def test_statements_without_a_date_take_their_event_or_treaty_signature_date() -> None:
+    """Korea's attendance at the Washington Summit (no date of its own) holds from the summit
+    (9 July 2024); the United States' party to its 2024 security agreement with Ukraine from
+    the agreement's signature (13 June 2024). Both tooltips say where the date comes from,
+    and the view's CONSTRUCT agrees."""
+    from graph.render import describe_statement
+    from graph.store import open_graph
+    from graph.view import ViewState, construct_query
+
+    attended = "https://w3id.org/alliance-graph/id/st-KOR-attended-summit-2024-washington"
+    party = "https://w3id.org/alliance-graph/id/st-USA-partyTo-agreement-BSA-UKR-USA"
+    assert _line(attended, dt.date(2024, 7, 8)) is None
+    data = _line(attended, dt.date(2024, 7, 9))
+    assert data is not None and "dated by its event" in describe_statement(data)
+    assert "uncertain" not in describe_statement(data)
+    assert _line(party, dt.date(2024, 6, 12)) is None
+    data = _line(party, dt.date(2024, 6, 13))
+    assert data is not None and "dated by the treaty's signature" in describe_statement(data)
+    from rdflib import URIRef
+
+    from graph.sparql import run_query
+    from graph.view import build_view
+
+    kg = open_graph()
+    for statement, focus, before, after in (
+        (attended, "agr:KOR", dt.date(2024, 7, 8), dt.date(2024, 7, 9)),
+        (party, "agr:agreement-BSA-UKR-USA", dt.date(2024, 6, 12), dt.date(2024, 6, 13)),
+    ):
+        for day, present in ((before, False), (after, True)):
+            state = ViewState(focus=focus, hops=1, as_of=day)
+            built = run_query(kg, construct_query(build_view(_network(), state)), limits=None)
+            assert built.graph is not None
+            assert ((URIRef(statement), None, None) in built.graph) is present, (statement, day)
+
+
+def test_an_undated_statement_is_drawn_as_uncertain_on_any_day() -> None:
+    """A statement the record gives no date for (Pakistan in the Pakistan-Afghanistan
+    Transit Group... any one) is shown on an as-of view, dashed, saying so."""
+    from graph.render import describe_statement
+
+    undated = [
+        str(k) for _, _, k, d in _network().edges(keys=True, data=True) if d.get("start") is None and d.get("end") is None
+    ]
+    assert len(undated) > 50
+    data = _line(undated[0], dt.date(1990, 1, 1))
+    assert data is not None and data.get("undated")
+    assert "uncertain on 1990-01-01 (the record gives no date)" in describe_statement(data)
