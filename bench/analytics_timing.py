@@ -5,7 +5,7 @@ Usage::
     python bench/analytics_timing.py                 # 100k and 1M triples, 3 runs each
     python bench/analytics_timing.py --sizes 10k --runs 1 --backend networkx
 
-Graphs come from :mod:`graph.synthetic` (the scale issue's generator), written once to
+Graphs come from :mod:`bench.synthetic` (the scale issue's generator), written once to
 ``--dir`` and loaded into the embedded Oxigraph store. For each size the script prints
 the load time, the projection (1M triples: target under 3 s), every measure, the whole
 suite, and the alliance questions; ``--json FILE`` keeps the figures.
@@ -24,10 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run by path: bench/ is a package
+
+from bench.synthetic import parse_size, size_name, synthetic_files
 from graph import analytics as an
 from graph.network import Filters, project
 from graph.store import open_graph
-from graph.synthetic import parse_size, size_name, synthetic_files
 
 
 def median_time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:

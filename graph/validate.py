@@ -93,7 +93,7 @@ def validate_graph(
     weights = [1 + sum(_focus_count(data, shapes_graph, s) for s in group) for group in groups]
     total, done = sum(weights), 0
     runs = []
-    for group, weight in zip(groups, weights):
+    for group, weight in zip(groups, weights, strict=True):
         runs.append(_run_pyshacl(data, _only_targets_of(shapes_graph, group)))
         done += weight
         progress(done, total)  # type: ignore[misc]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from graph.bench import _plan_skips, _time_queries, format_table, query_suite
+from bench.harness import _plan_skips, _time_queries, format_table, query_suite
 from graph.cli import main
 
 
@@ -120,7 +120,7 @@ def test_app_is_measured_in_the_real_browser(tmp_path: Path) -> None:
     # event loop in this one, and the harness starts its own Playwright.
     from concurrent.futures import ThreadPoolExecutor
 
-    from graph.bench import measure_app
+    from bench.harness import measure_app
 
     with ThreadPoolExecutor(1) as pool:
         result = pool.submit(measure_app, None, timeout=120, log=tmp_path / "app.log").result()

@@ -208,7 +208,7 @@ _PLAIN = {
 @pytest.mark.parametrize("name", sorted(_PLAIN))
 @pytest.mark.parametrize("data", ["shipped", "synthetic"])
 def test_rewritten_saved_queries_match_their_plain_form(name: str, data: str, tmp_path: Path) -> None:
-    from graph.synthetic import synthetic_files
+    from bench.synthetic import synthetic_files
 
     if data == "shipped":
         graph = open_graph()

@@ -10,8 +10,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
+from bench.synthetic import parse_size, size_name, synthetic_files, write_streams
 from graph import paths
-from graph.synthetic import parse_size, size_name, synthetic_files, write_streams
 
 AG = "https://w3id.org/alliance-graph/ontology#"
 

@@ -39,6 +39,8 @@ def test_wheel_carries_resources(wheel: Path) -> None:
         assert required in names, f"{required} missing from the wheel"
     assert any(n.startswith("graph/data/") and n.endswith(".ttl") for n in names)
     assert any(n.startswith("graph/ontology/rules/") for n in names)
+    # the benchmark harness and the synthetic generator stay in the checkout (bench/)
+    assert not any(n.startswith("bench/") or n in {"graph/bench.py", "graph/synthetic.py"} for n in names)
     source_data = {p.name for p in (ROOT / "graph" / "data").glob("*.ttl")}
     wheel_data = {Path(n).name for n in names if n.startswith("graph/data/")}
     assert source_data <= wheel_data

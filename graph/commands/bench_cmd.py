@@ -50,9 +50,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
 
 
+def checkout_root() -> Path:
+    """The repository checkout this library runs from, put on ``sys.path`` so that its
+    ``bench`` package (not in the wheel) imports; a clear error from an installed wheel."""
+    import os
+
+    import graph
+
+    root = Path(graph.__file__).resolve().parent.parent
+    if not (root / "bench" / "harness.py").is_file():
+        raise ConfigError(
+            "alliance-graph bench runs from a checkout of the repository (the harness is in its "
+            "bench/ folder, not in the installed package): clone it and run `make bench`"
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    # the harness's worker processes (python -m bench.harness) import it the same way
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    return root
+
+
 def run(args: argparse.Namespace) -> int:
-    from graph.bench import BenchConfig, format_table, run_bench, sizes_from_text, write_report
-    from graph.synthetic import parse_size
+    checkout_root()
+    from bench.harness import BenchConfig, format_table, run_bench, sizes_from_text, write_report
+    from bench.synthetic import parse_size
 
     try:
         sizes = sizes_from_text(args.sizes or ("10k" if args.quick else "10k,100k,1M"))
@@ -88,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_bench(cfg, progress)
     js, md = write_report(report, cfg.out_dir)
     print(format_table(report, markdown=args.markdown))
-    from graph.bench import target_summary
+    from bench.harness import target_summary
 
     biggest = max((n for n in report["sizes"]), key=parse_size)
     summary = target_summary(report, "1M" if "1M" in report["sizes"] else biggest)

@@ -1,6 +1,6 @@
 """The benchmark harness: the project against its peers, on the same synthetic files.
 
-One run, for each size, on the same N-Triples and Turtle files (:mod:`graph.synthetic`):
+One run, for each size, on the same N-Triples and Turtle files (:mod:`bench.synthetic`):
 
 * **load**: time and peak memory (RSS) for the project's default (``open_graph`` on
   Oxigraph, rules included), rdflib's Memory store (``Graph().parse``) and pyoxigraph
@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.synthetic import parse_size, size_name, synthetic_files
 from graph import paths
-from graph.synthetic import parse_size, size_name, synthetic_files
 
 ENGINES = ("project", "pyoxigraph", "rdflib")
 ENGINE_TITLES = {"project": "project", "pyoxigraph": "pyoxigraph", "rdflib": "rdflib Memory"}
@@ -618,7 +618,7 @@ def run_worker(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ag-bench-") as tmp:
         spec_file, result_file = Path(tmp) / "spec.json", Path(tmp) / "result.json"
         spec_file.write_text(json.dumps(spec), encoding="utf-8")
-        cmd = [sys.executable, "-m", "graph.bench", str(spec_file), str(result_file)]
+        cmd = [sys.executable, "-m", "bench.harness", str(spec_file), str(result_file)]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
         except subprocess.TimeoutExpired:
@@ -1295,7 +1295,7 @@ def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
 
 
 def _main(argv: list[str]) -> int:
-    """Worker entry point: ``python -m graph.bench SPEC.json RESULT.json``."""
+    """Worker entry point: ``python -m bench.harness SPEC.json RESULT.json``."""
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     result = worker(spec)
     Path(argv[1]).write_text(json.dumps(result, default=str), encoding="utf-8")
