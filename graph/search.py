@@ -2,13 +2,18 @@
 
 Matching ignores case and accents. Exact matches come first, then names that start with
 the text, then names with a word that starts with it, then names that merely contain it;
-the entity's own local name (``CAN`` for ``agr:CAN``) counts as an exact alias.
+the entity's own local name (``CAN`` for ``agr:CAN``) counts as an exact alias. When
+that finds fewer than asked, names with a word close in spelling follow ("Kanada" finds
+Canada, "Austrlia" Australia): :func:`difflib.get_close_matches` over the distinct words of
+all names. Each match names the entity's most specific type ("State", not "Entity").
 """
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from rdflib import URIRef
 
@@ -63,13 +68,21 @@ class SearchIndex:
     """
 
     def __init__(self, kg: KnowledgeGraph) -> None:
+        from graph.network import _class_tree, _most_specific
+
         rows = run_query(kg, paths.queries_dir() / "entity-names.rq").rows
         self._names: list[_Name] = []
         self._labels: dict[URIRef, str] = {}
+        types = {str(r[3]) for r in rows if r[3] is not None}
+        supers = _class_tree(kg) if any(" " in t for t in types) else {}
+        specific: dict[str, str] = {}
         for e, name, kind, typ in rows:
             if not isinstance(e, URIRef) or name is None:
                 continue
-            type_name = short_name(typ).split(":", 1)[-1] if typ is not None else "Entity"
+            if typ is not None and str(typ) not in specific:
+                best = _most_specific(set(str(typ).split()), supers)
+                specific[str(typ)] = short_name(URIRef(best)).split(":", 1)[-1] if best else "Entity"
+            type_name = specific[str(typ)] if typ is not None else "Entity"
             self._names.append(_Name(e, str(name), fold(str(name)), str(kind), type_name))
             if str(kind) == "label":
                 self._labels.setdefault(e, str(name))
@@ -98,8 +111,49 @@ class SearchIndex:
             old = best.get(n.iri)
             if old is None or score < old.score:
                 best[n.iri] = Match(n.iri, self.label(n.iri), n.name, n.kind, n.type, score)
+        if len(best) < limit and len(q) >= 3:
+            self._near(q, best)
         ranked = sorted(best.values(), key=lambda m: (m.score, len(m.label), m.label.casefold()))
         return ranked[:limit]
+
+    @cached_property
+    def _words(self) -> dict[str, list[_Name]]:
+        """Each distinct word of the names (folded) and the names that hold it."""
+        out: dict[str, list[_Name]] = {}
+        for n in self._names:
+            for w in set(_split(n.folded)):
+                if len(w) >= 3:
+                    out.setdefault(w, []).append(n)
+        return out
+
+    def _near(self, q: str, best: dict[URIRef, Match]) -> None:
+        """Add the entities that have, for every word of ``q``, a word spelled close to it
+        (score 40 and up, closer first)."""
+        words = self._words
+        wanted = [qw for qw in _split(q) if len(qw) >= 3]
+        if not wanted:
+            return
+        found: dict[URIRef, tuple[float, _Name]] | None = None
+        for qw in wanted:
+            here: dict[URIRef, tuple[float, _Name]] = {}
+            for w in difflib.get_close_matches(qw, words, n=8, cutoff=0.75):
+                ratio = difflib.SequenceMatcher(None, qw, w).ratio()
+                for n in words[w]:
+                    if n.iri not in here or ratio > here[n.iri][0]:
+                        here[n.iri] = (ratio, n)
+            if found is None:
+                found = here
+            else:  # every word must be matched: the worst word's closeness counts
+                found = {i: (min(r, here[i][0]), n) for i, (r, n) in found.items() if i in here}
+        for iri, (ratio, n) in (found or {}).items():
+            score = 40 + round((1 - ratio) * 50) + (1 if n.kind != "label" else 0)
+            old = best.get(iri)
+            if old is None or score < old.score:
+                best[iri] = Match(iri, self.label(iri), n.name, n.kind, n.type, score)
+
+
+def _split(text: str) -> list[str]:
+    return text.replace("-", " ").replace("(", " ").replace(")", " ").replace(",", " ").split()
 
 
 def _score(q: str, name: str) -> int | None:
@@ -107,7 +161,7 @@ def _score(q: str, name: str) -> int | None:
         return 0
     if name.startswith(q):
         return 10
-    if any(w.startswith(q) for w in name.replace("-", " ").replace("(", " ").split()):
+    if any(w.startswith(q) for w in _split(name)):
         return 20
     if q in name:
         return 30
