@@ -101,6 +101,7 @@ def _downloads(result: QueryResult) -> None:
             mime=MEDIA_TYPES[fmt],
             key=f"sparql_dl_{fmt}",
             use_container_width=True,
+            on_click="ignore",
         )
 
 
@@ -177,8 +178,13 @@ if param_names:
 run = st.button("Run", type="primary", key="sparql_run", icon=":material/play_arrow:")
 if st.session_state.pop("sparql_autorun", False):
     run = True
+asked = (text, tuple(sorted(bindings.items())), graph_key())
 if run:
     st.query_params["query"] = text
+    st.session_state["sparql_shown"] = asked
+# the answer stays on the page while the query is unchanged (a download click reruns the
+# script; the cached answer is shown again, not lost)
+if run or st.session_state.get("sparql_shown") == asked:
     started = time.perf_counter()
     try:
         with st.spinner("Running…"):

@@ -13,6 +13,7 @@ must show text, run nothing.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -249,6 +250,11 @@ def test_analyst_walk(explorer_url: str, page: tuple[Any, Any], browser: Any) ->
     csv_path = dl.value.path()
     first_line = Path(csv_path).read_text(encoding="utf-8").splitlines()[0]
     assert first_line and "," in first_line or first_line.isidentifier()
+    # the download leaves the answer on the page: its row count, the table and the other buttons
+    p.wait_for_timeout(1500)
+    assert p.get_by_text(re.compile(r"[\d,]+ rows in \d+ ms")).count() == 1
+    assert p.get_by_role("button", name="Download TSV").is_visible()
+    assert p.get_by_role("button", name="Download JSON").is_visible()
     shot(p, "7-sparql")
 
     # The other pages draw, with nothing going out.
