@@ -69,6 +69,7 @@ def _load_widgets(state: ViewState) -> None:
     ss[W + "colour"] = state.colour
     ss[W + "size"] = state.size
     ss[W + "more"] = list(state.more)
+    ss[W + "nb"] = state.neighbours
 
 
 def _state_from_widgets() -> ViewState:
@@ -86,6 +87,7 @@ def _state_from_widgets() -> ViewState:
         colour=ss.get(W + "colour", "type"),
         size=ss.get(W + "size", "degree"),
         more=tuple(ss.get(W + "more", ())),
+        neighbours=bool(ss.get(W + "nb")) and bool(ss.get(W + "types")),
     )
 
 
@@ -232,6 +234,10 @@ with st.sidebar:
     st.subheader("Filter")
     types, rels, source_short = _filter_choices(key)
     st.multiselect("Entity types", types, key=W + "types", placeholder="All types")
+    st.checkbox(
+        "… and their neighbours", key=W + "nb", disabled=not st.session_state.get(W + "types"),
+        help="Keep every line with one end of a chosen type, not only lines between chosen types",
+    )  # fmt: skip
     st.multiselect("Relationship types", rels, key=W + "rels", placeholder="All relations")
     st.checkbox("As of a date", key=W + "use_date", help="The alliance as it stood on that day")
     st.date_input(
@@ -284,6 +290,16 @@ if drawn["omitted"]:
 st.markdown(summary)
 if state.focus and not drawn["focus_found"]:
     st.warning(f"{md(state.focus)} is not in the network with these filters.")
+if state.types and not state.neighbours and drawn["edges"] < 5:
+    # a line is kept only when both its ends are of a chosen type: say so, and the way out
+    chosen = ", ".join(state.types)
+    st.info(
+        f"{'No' if drawn['edges'] == 0 else 'Only ' + str(drawn['edges'])} relationship "
+        f"statement{'' if drawn['edges'] == 1 else 's'} between entities of the chosen types ({md(chosen)}): "
+        "a line is drawn only when both its ends are of a chosen type. Tick “… and their neighbours” "
+        "to keep every line with one end of a chosen type, or add the types at the other end "
+        "(a membership links a State to an InternationalOrganisation)."
+    )
 if hidden:
     cols = st.columns(min(4, len(hidden)))
     for i, (node, count) in enumerate(sorted(hidden.items(), key=lambda kv: -kv[1])[:4]):

@@ -82,6 +82,9 @@ class ViewState:
     size: str = "degree"
     more: tuple[str, ...] = ()
     top: int = DEFAULT_TOP
+    #: With ``types``: keep a line when one end (not both) is of a chosen type, so the
+    #: chosen entities come with their neighbours (``/?types=State&nb=1``).
+    neighbours: bool = False
 
     def to_params(self) -> dict[str, str]:
         """Query parameters for the non-default parts of the state (short and readable)."""
@@ -107,6 +110,8 @@ class ViewState:
             out["size"] = self.size
         if self.top != default.top:
             out["top"] = str(self.top)
+        if self.neighbours:
+            out["nb"] = "1"
         return out
 
     @classmethod
@@ -140,6 +145,8 @@ class ViewState:
             kw["colour"] = raw
         if (raw := get("size")) in SIZE_CHOICES:
             kw["size"] = raw
+        if get("nb") in {"1", "true", "yes"}:
+            kw["neighbours"] = True
         return cls(**kw)
 
     def with_(self, **changes: Any) -> ViewState:
@@ -147,7 +154,7 @@ class ViewState:
         return replace(self, **changes)
 
 
-PARAM_KEYS = ("focus", "hops", "cap", "types", "rels", "src", "more", "date", "grade", "colour", "size", "top")
+PARAM_KEYS = ("focus", "hops", "cap", "types", "rels", "src", "more", "date", "grade", "colour", "size", "top", "nb")
 
 
 @dataclass
@@ -181,11 +188,18 @@ def _passing_edges(g: nx.MultiDiGraph, state: ViewState) -> list[tuple[Any, Any,
     types = set(state.types)
     nodes = g.nodes
     keep_node = (lambda n: True) if not types else (lambda n: nodes[n].get("type") in types)
-    passing = [
-        (u, v, k, d)
-        for u, v, k, d in g.edges(keys=True, data=True)
-        if keep_node(u) and keep_node(v) and _edge_passes(d, state, sources)
-    ]
+    if state.neighbours:
+        passing = [
+            (u, v, k, d)
+            for u, v, k, d in g.edges(keys=True, data=True)
+            if (keep_node(u) or keep_node(v)) and _edge_passes(d, state, sources)
+        ]
+    else:
+        passing = [
+            (u, v, k, d)
+            for u, v, k, d in g.edges(keys=True, data=True)
+            if keep_node(u) and keep_node(v) and _edge_passes(d, state, sources)
+        ]
     day = state.as_of
     if day is None:
         return passing
@@ -228,7 +242,7 @@ def filter_graph(g: nx.MultiDiGraph, state: ViewState) -> nx.MultiDiGraph:
     edges = _passing_edges(g, state)
     nodes = dict.fromkeys(n for u, v, _, _ in edges for n in (u, v))
     focus = to_iri(state.focus) if state.focus else None
-    if focus is not None and focus in g and (not state.types or g.nodes[focus].get("type") in state.types):
+    if focus is not None and focus in g and (not state.types or state.neighbours or g.nodes[focus].get("type") in state.types):
         nodes.setdefault(focus)
     # the network's node order, as the full graph has it
     return _graph_of(g, edges, (n for n in g.nodes if n in nodes))
@@ -351,7 +365,10 @@ def construct_query(view: View) -> str:
         lines.append(f"  VALUES ?rel {{ {rels} }}")
     if s.types:
         types = " ".join(URIRef(STANDARD_PREFIXES["ag"] + t).n3() for t in s.types)
-        lines.append(f"  ?s a ?sT . ?o a ?oT . VALUES ?sT {{ {types} }} VALUES ?oT {{ {types} }}")
+        if s.neighbours:  # one end of a chosen type is enough
+            lines.append(f"  FILTER(EXISTS {{ ?s a ?sT . VALUES ?sT {{ {types} }} }} || EXISTS {{ ?o a ?oT . VALUES ?oT {{ {types} }} }})")
+        else:
+            lines.append(f"  ?s a ?sT . ?o a ?oT . VALUES ?sT {{ {types} }} VALUES ?oT {{ {types} }}")
     if s.as_of is not None:
         day = Literal(s.as_of.isoformat(), datatype=XSD.date).n3()
         # the start as graph/queries/edges.rq has it: own date, order date, the event's

@@ -398,3 +398,16 @@ def test_timeline_counts_events_per_year_when_there_are_too_many_to_draw(
     assert len(frames(at)[0]) == 13
     at.multiselect(key="tl_cats").select("Membership").run()
     assert "4 of 13 dated events" in texts(at) and "counts them" not in texts(at)
+
+
+def test_a_type_filter_that_leaves_nothing_says_why_and_the_neighbours_box_fills_it(small: None) -> None:
+    at = app(types="State", rels="memberOf").run()
+    no_errors(at)
+    (info,) = [i.value for i in at.info if "both its ends" in i.value]
+    assert "No relationship statement" in plain(info) and "and their neighbours" in info
+    assert at.checkbox(key="ex_nb").value is False
+    at.checkbox(key="ex_nb").check().run()
+    no_errors(at)
+    assert at.query_params["nb"] == "1"
+    assert not [i for i in at.info if "both its ends" in i.value]
+    assert re.search(r"\b[1-9][0-9]* relationship statements", texts(at)), texts(at)

@@ -159,3 +159,28 @@ def test_entities_around_the_view_are_counted_once_and_an_edge_entity_opens(net)
     edge = next(u for u in v.hidden if u != v.focus)
     opened = build_view(net, ViewState(focus="agr:CAN", hops=1, more=(str(edge),)))
     assert set(und.neighbors(edge)) <= set(opened.graph.nodes) and edge not in opened.hidden
+
+
+def test_a_type_filter_with_neighbours_keeps_lines_with_one_chosen_end() -> None:
+    """'State' alone keeps lines between two states; with "and their neighbours" (nb=1) it
+    keeps every line with a state at one end (memberships of NATO and the EU included), the
+    URL round-trips, and the view's CONSTRUCT returns the same statements."""
+    kg = open_graph()
+    shipped = project(kg)
+    ag = "https://w3id.org/alliance-graph/ontology#"
+    only = build_view(shipped, ViewState(types=("State",), relations=("memberOf",)))
+    assert only.graph.number_of_edges() == 0  # no state is a member of a state
+    state = ViewState(types=("State",), relations=("memberOf",), neighbours=True)
+    assert ViewState.from_params(state.to_params()) == state and state.to_params()["nb"] == "1"
+    view = build_view(shipped, state)
+    types = {n: d.get("type") for n, d in view.graph.nodes(data=True)}
+    edges = list(view.graph.edges(keys=True))
+    assert len(edges) > 50
+    assert all("State" in (types[u], types[v]) for u, v, _ in edges)
+    assert "InternationalOrganisation" in set(types.values())
+    nato = URIRef("https://w3id.org/alliance-graph/id/NATO")
+    assert nato in view.graph and view.graph.in_degree(nato) >= 30
+    built = run_query(kg, construct_query(view), limits=None).graph
+    assert built is not None
+    statements = {str(s) for s in built.subjects(URIRef(ag + "relation"), None)}
+    assert statements == {str(k) for _, _, k in edges}
