@@ -86,16 +86,17 @@ elif shown:
             "kind": [e.category for e in shown],
             "event": [e.title for e in shown],
             "grade": [e.credibility if e.credibility is not None else None for e in shown],
+            "when": [e.when for e in shown],
         }
     )
     _strip(
         frame, alt.X("date:T", title=None),
-        [alt.Tooltip("date:T", format="%Y-%m-%d"), "kind:N", "event:N", "grade:Q"],
+        [alt.Tooltip("when:N", title="date"), "kind:N", "event:N", "grade:Q"],
     )  # fmt: skip
 if shown:
     table = pd.DataFrame(
         {
-            "date": [e.date.isoformat() for e in shown],
+            "date": [e.when for e in shown],
             "until": [e.end.isoformat() if e.end else "" for e in shown],
             "kind": [e.category for e in shown],
             "event": [e.title for e in shown],
@@ -108,7 +109,8 @@ if shown:
     rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
     if rows:
         ev = shown[rows[0]]
-        st.markdown(f"**{md(ev.title)}** · {ev.date.isoformat()}")
+        known = {"YearPrecision": " (known only to the year)", "MonthPrecision": " (known only to the month)"}
+        st.markdown(f"**{md(ev.title)}** · {ev.when}{known.get(ev.precision, '')}")
         cols = st.columns(max(1, len(ev.entities)))
         for i, (iri, label) in enumerate(ev.entities):
             if cols[i].button(f"Profile of {label}", key=f"tl_open_{i}"):

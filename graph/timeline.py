@@ -33,6 +33,14 @@ class Event:
     entities: tuple[tuple[str, str], ...]  # (IRI, label)
     relation: str = ""
     credibility: int | None = None
+    #: ``DayPrecision`` (also when unrecorded), ``MonthPrecision`` or ``YearPrecision``.
+    precision: str = "DayPrecision"
+
+    @property
+    def when(self) -> str:
+        """The date as far as it is known: ``2007`` for a year, ``2024-03`` for a month."""
+        text = self.date.isoformat()
+        return text[:4] if self.precision == "YearPrecision" else text[:7] if self.precision == "MonthPrecision" else text
 
 
 def _date(node: Node | None) -> dt.date | None:
@@ -82,10 +90,26 @@ def _event(r: dict[str, Node | None], day: dt.date, category: str) -> Event:
         cred = r["credibility"]
         return Event(
             day, _date(r["end"]), category, f"{s_label} {said} {o_label}", str(r["item"]),
-            entities, relation, int(str(cred)) if cred is not None else None,
+            entities, relation, int(str(cred)) if cred is not None else None, _precision(r),
         )  # fmt: skip
-    label = str(r["label"]) if r["label"] is not None else short_name(r["item"])
-    return Event(day, _date(r["end"]), category, label, str(r["item"]), ((str(r["item"]), label),))
+    if r.get("label") is not None:
+        label = str(r["label"])
+    elif r.get("treatyLabel") is not None:  # "UKUSA Agreement: signed"
+        label = f"{r['treatyLabel']}: {_MILESTONES.get(_local(r.get('milestone')), _local(r.get('milestone')))}"
+    else:
+        label = short_name(r["item"])
+    item = str(r["item"])
+    return Event(day, _date(r["end"]), category, label, item, ((item, label),), precision=_precision(r))
+
+
+_MILESTONES = {
+    "Signed": "signed", "EnteredIntoForce": "entered into force", "Suspended": "suspended",
+    "Terminated": "terminated", "Withdrawn": "withdrawn", "Ratified": "ratified",
+}  # fmt: skip
+
+
+def _precision(r: dict[str, Node | None]) -> str:
+    return _local(r.get("precision")) or "DayPrecision"
 
 
 def filter_events(

@@ -108,3 +108,16 @@ def test_timeline_names_each_event_by_its_most_specific_class(store: str) -> Non
     assert not [e.title for e in events.values() if e.category in ("Entity", "Statement")]
     rows = run_query(kg, paths.queries_dir() / "timeline.rq").rows
     assert len(rows) == len({(str(r[0]), str(r[1])) for r in rows}), "one row per item and date"
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_timeline_writes_dates_as_far_as_they_are_known(store: str) -> None:
+    """The Quad's memberships (2007, known to the year) read "2007", not "2007-01-01"; a
+    treaty's milestone is named by its treaty ("North Atlantic Treaty: signed", 1949-04-04)."""
+    events = timeline_events(open_graph(store))
+    quad = [e for e in events if e.item == "https://w3id.org/alliance-graph/id/st-AUS-memberOf-Quad"]
+    assert quad and quad[0].precision == "YearPrecision" and quad[0].when == "2007"
+    signed = next(e for e in events if e.item == "https://w3id.org/alliance-graph/id/st-treaty-north-atlantic-signed")
+    assert signed.title == "North Atlantic Treaty: signed" and signed.when == "1949-04-04"
+    assert not [e for e in events if e.title.startswith("agr:st-")], "a milestone named by its IRI"
+    assert {e.precision for e in events} == {"DayPrecision", "MonthPrecision", "YearPrecision"}
