@@ -13,7 +13,7 @@ import streamlit as st
 from rdflib import URIRef
 
 from app_pages.common import graph_key, network, type_styles
-from graph.render import describe_statement
+from graph.render import describe_statement, written_date
 from graph.results import short_name
 from graph.view import ViewState, filter_graph, node_communities, node_measure
 
@@ -140,17 +140,26 @@ with tabs[3]:
 
         g1, g2 = _actors(key, d1), _actors(key, d2)
         full = network(key)
-        change = an.rank_changes(g1, g2, measure="degree")
-        added, ended = change["added"], change["ended"]
-        st.markdown(f"**{len(added)}** relationships began and **{len(ended)}** ended between {d1} and {d2}.")
-        for title, items in (("Began", added), ("Ended", ended)):
+        change = an.rank_changes(g1, g2, measure="degree", day_from=d1, day_to=d2)
+        added, ended, maybe = change["added"], change["ended"], change["maybe_ended"]
+        unsure = sum(1 for r in added if r.get("certainty") == "uncertain")
+        st.markdown(
+            f"**{len(added)}** relationships began and **{len(ended)}** ended between {d1} and {d2}"
+            + (f"; {unsure} of those that began are uncertain on {d2} (a start known only to its year or month)" if unsure else "")
+            + (f"; {len(maybe)} more may have ended (an end known only to its year or month)" if maybe else "")
+            + "."
+        )  # fmt: skip
+        for title, items in (("Began", added), ("Ended", ended), ("May have ended", maybe)):
             if items:
                 st.markdown(f"**{title}**")
                 st.dataframe(
                     [
                         {"from": _label(full, URIRef(r["subject"])), "relation": r.get("relation"),
-                         "to": _label(full, URIRef(r["object"])), "start": r.get("start"), "end": r.get("end"),
-                         "credibility": r.get("credibility")}
+                         "to": _label(full, URIRef(r["object"])),
+                         "start": written_date(r.get("start"), r.get("start_precision")),
+                         "end": written_date(r.get("end"), r.get("end_precision")),
+                         "credibility": r.get("credibility"),
+                         **({"on " + str(d2): r.get("certainty")} if title == "Began" else {})}
                         for r in items
                     ],
                     hide_index=True, width="stretch",

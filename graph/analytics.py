@@ -850,12 +850,25 @@ def rank_changes(
     *,
     measure: str = "betweenness",
     seed: int | None = 0,
+    day_from: dt.date | None = None,
+    day_to: dt.date | None = None,
 ) -> dict[str, Any]:
     """What changed between two projections: statements added and ended, and rank movements.
 
     ``ranks`` rows carry the value and rank at each date and the movement (positive =
-    climbed); nodes without any relationship at a date have no rank there.
+    climbed); nodes without any relationship at a date have no rank there. Given the two
+    dates, each added row says whether it certainly holds on ``day_to`` (``certainty``:
+    ``"in"``, or ``"uncertain"`` when its start is known only to a year or month that
+    holds the day), and ``maybe_ended`` lists the statements of both dates whose end is
+    known only to a period holding ``day_to``.
     """
+    from graph.network import certainty_on
+
+    def certainty(d: Mapping[str, Any], day: dt.date | None) -> str | None:
+        if day is None:
+            return None
+        return certainty_on(d.get("start"), d.get("end"), day, d.get("start_precision"), d.get("end_precision"))
+
     def measured(h: nx.MultiDiGraph) -> dict[Node, float]:
         linked = h.subgraph([n for n in h if h.degree(n) > 0])
         return analyze(linked, [measure], seed=seed).measures[measure]
@@ -864,8 +877,17 @@ def rank_changes(
     r1, r2 = rank(v1), rank(v2)
     keys1 = {k for _, _, k in before.edges(keys=True)}
     keys2 = {k for _, _, k in after.edges(keys=True)}
-    added = [_edge_row(after, u, v, k) for u, v, k in after.edges(keys=True) if k not in keys1]
+    added = [
+        {**_edge_row(after, u, v, k), "certainty": certainty(d, day_to)}
+        for u, v, k, d in after.edges(keys=True, data=True)
+        if k not in keys1
+    ]
     ended = [_edge_row(before, u, v, k) for u, v, k in before.edges(keys=True) if k not in keys2]
+    maybe_ended = [
+        _edge_row(after, u, v, k)
+        for u, v, k, d in after.edges(keys=True, data=True)
+        if k in keys1 and d.get("end") is not None and certainty(d, day_to) == "uncertain"
+    ]
     rows: list[dict[str, Any]] = []
     for n in set(v1) | set(v2):
         a, b = r1.get(n), r2.get(n)
@@ -885,6 +907,7 @@ def rank_changes(
         "measure": measure,
         "added": sorted(added, key=lambda r: (str(r["subject"]), r["statement"])),
         "ended": sorted(ended, key=lambda r: (str(r["subject"]), r["statement"])),
+        "maybe_ended": sorted(maybe_ended, key=lambda r: (str(r["subject"]), r["statement"])),
         "entered": sorted((n for n in v2 if n not in v1), key=str),
         "left": sorted((n for n in v1 if n not in v2), key=str),
         "ranks": rows,
@@ -900,6 +923,8 @@ def _edge_row(g: nx.MultiDiGraph, u: Node, v: Node, k: Any) -> dict[str, Any]:
         "relation": d.get("relation"),
         "start": d.get("start"),
         "end": d.get("end"),
+        "start_precision": d.get("start_precision"),
+        "end_precision": d.get("end_precision"),
         "credibility": d.get("credibility"),
         "sources": tuple(d.get("sources", ())),
     }

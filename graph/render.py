@@ -366,6 +366,11 @@ def describe_statement(data: Mapping[str, Any]) -> str:
     return " · ".join(bits)
 
 
+def written_date(value: object, precision: Any) -> str:
+    """A date (or ``None``) written as far as it is known (see :func:`_as_known`)."""
+    return _as_known(_date(value), precision) or ""
+
+
 def _as_known(text: str | None, precision: Any) -> str | None:
     """A date written as far as it is known: ``2007`` for a year, ``2024-03`` for a month."""
     if not text:

@@ -256,3 +256,19 @@ def test_cli_errors_are_one_clear_line(capsys: pytest.CaptureFixture[str]) -> No
     err = capsys.readouterr().err
     assert "no entity 'Atlantis'" in err and "Traceback" not in err
     assert main(["analyze", "--from", "2021-01-01"]) == 2
+
+
+def test_a_change_says_when_a_start_is_known_only_to_its_year(kg: KnowledgeGraph) -> None:
+    """Australia joined the Quad in 2007 (known to the year): between mid-2006 and
+    1 June 2007 it began, uncertain on that day; by mid-2008 it certainly holds."""
+    quad = "https://w3id.org/alliance-graph/id/st-AUS-memberOf-Quad"
+
+    def began(d1: dt.date, d2: dt.date) -> dict:  # type: ignore[type-arg]
+        before = project(kg, Filters(as_of=d1, actors_only=True, events=False))
+        after = project(kg, Filters(as_of=d2, actors_only=True, events=False))
+        ch = an.rank_changes(before, after, measure="degree", day_from=d1, day_to=d2)
+        return next(r for r in ch["added"] if r["statement"] == quad)
+
+    row = began(dt.date(2006, 6, 1), dt.date(2007, 6, 1))
+    assert row["certainty"] == "uncertain" and row["start_precision"] == "YearPrecision"
+    assert began(dt.date(2006, 6, 1), dt.date(2008, 6, 1))["certainty"] == "in"

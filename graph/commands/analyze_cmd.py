@@ -193,7 +193,10 @@ def run(args: argparse.Namespace) -> int:
         progress(f"comparing {args.date_from} with {args.date_to}")
         before = project(kg, filters_from_args(args, args.date_from))
         after = project(kg, filters_from_args(args, args.date_to))
-        report["change"] = an.rank_changes(before, after, measure=args.by or "betweenness", seed=args.seed)
+        report["change"] = an.rank_changes(
+            before, after, measure=args.by or "betweenness", seed=args.seed,
+            day_from=args.date_from, day_to=args.date_to,
+        )  # fmt: skip
         report["change"]["from"], report["change"]["to"] = args.date_from, args.date_to
     if args.write_rdf:
         n = an.write_analytics_rdf(analysis, args.write_rdf, as_of=args.as_of)
