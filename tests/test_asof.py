@@ -109,8 +109,18 @@ def _days_to_check(start: dt.date, prec: str, end: dt.date | None) -> list[dt.da
     return [d for d in days if end is None or d < end]
 
 
-@pytest.mark.parametrize("store", STORES)
-@pytest.mark.parametrize("m", MEMBERSHIPS, ids=lambda m: m[0].rsplit("/", 1)[1])
+#: Every membership on Oxigraph; on rdflib's memory store (9 s a day of cq46) every
+#: fourth, and every one whose start is not day-precise: the engines' agreement is checked
+#: on each kind of date without a cq46 run for every day of every membership.
+_CASES = [
+    pytest.param(store, m, id=f"{m[0].rsplit('/', 1)[1]}-{store}")
+    for i, m in enumerate(MEMBERSHIPS)
+    for store in STORES
+    if store != "memory" or i % 4 == 0 or m[4] != "DayPrecision"
+]
+
+
+@pytest.mark.parametrize(("store", "m"), _CASES)
 def test_every_accession_as_of(
     store: str, m: tuple[str, str, str, dt.date, str, dt.date | None, str]
 ) -> None:
@@ -241,15 +251,22 @@ def _network():  # type: ignore[no-untyped-def]
     return project(open_graph())
 
 
-def _explorer_status(statement: str, day: dt.date) -> str:
-    """'in', 'uncertain' or 'out' for one membership statement in the explorer's as-of view."""
+@functools.cache
+def _explorer_statuses(day: dt.date) -> dict[str, str]:
+    """Each statement drawn in the explorer's as-of view of ``day``: 'in' or 'uncertain'
+    (one view per day, shared by the memberships checked on that day)."""
     from graph.view import ViewState, filter_graph
 
     view = filter_graph(_network(), ViewState(as_of=day))
-    for _, _, key, data in view.edges(keys=True, data=True):
-        if str(key) == statement:
-            return "uncertain" if data.get("uncertain_on") == day.isoformat() else "in"
-    return "out"
+    return {
+        str(key): "uncertain" if data.get("uncertain_on") == day.isoformat() else "in"
+        for _, _, key, data in view.edges(keys=True, data=True)
+    }
+
+
+def _explorer_status(statement: str, day: dt.date) -> str:
+    """'in', 'uncertain' or 'out' for one membership statement in the explorer's as-of view."""
+    return _explorer_statuses(day).get(statement, "out")
 
 
 @pytest.mark.parametrize("m", MEMBERSHIPS, ids=lambda m: m[0].rsplit("/", 1)[1])
