@@ -188,18 +188,13 @@ def _passing_edges(g: nx.MultiDiGraph, state: ViewState) -> list[tuple[Any, Any,
     types = set(state.types)
     nodes = g.nodes
     keep_node = (lambda n: True) if not types else (lambda n: nodes[n].get("type") in types)
-    if state.neighbours:
-        passing = [
-            (u, v, k, d)
-            for u, v, k, d in g.edges(keys=True, data=True)
-            if (keep_node(u) or keep_node(v)) and _edge_passes(d, state, sources)
-        ]
-    else:
-        passing = [
-            (u, v, k, d)
-            for u, v, k, d in g.edges(keys=True, data=True)
-            if keep_node(u) and keep_node(v) and _edge_passes(d, state, sources)
-        ]
+    # with neighbours, one end of a chosen type is enough; otherwise both ends must be
+    ends = any if state.neighbours else all
+    passing = [
+        (u, v, k, d)
+        for u, v, k, d in g.edges(keys=True, data=True)
+        if ends((keep_node(u), keep_node(v))) and _edge_passes(d, state, sources)
+    ]
     day = state.as_of
     if day is None:
         return passing
