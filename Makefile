@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test setup setup-test browser lint typecheck pytest bench clean
+.PHONY: run test test-engines setup setup-test browser lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ pytest: setup-test browser
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# Outside the 15-minute suite: the CQs rdflib answers slowly (tests/data/rdflib-slow-cqs.txt)
+# and every accession's as-of check, on both embedded engines.
+test-engines: setup-test
+	ALLIANCE_GRAPH_ALL_ENGINES=1 $(BIN)/pytest -q tests/test_knowledge.py tests/test_asof.py
 
 bench: setup-test
 	$(BIN)/python -m graph bench $(BENCH_ARGS)

@@ -106,13 +106,13 @@ def current_graph() -> KnowledgeGraph:
     """The graph this session works on: the base graph, or the base plus the user's upload."""
     imported = st.session_state.get(IMPORT_STATE)
     if imported is not None:
-        return imported[1]  # type: ignore[no-any-return]
+        return imported[1]
     return base_graph()
 
 
 def graph_key() -> str:
     imported = st.session_state.get(IMPORT_STATE)
-    return imported[0] if imported is not None else base_key()  # type: ignore[no-any-return]
+    return imported[0] if imported is not None else base_key()
 
 
 # Graphs made from uploads, by key, so cached functions can find them (bounded: oldest go).
@@ -135,7 +135,7 @@ def graph_for(key: str) -> KnowledgeGraph:
         return base_graph()
     imported = st.session_state.get(IMPORT_STATE)
     if imported is not None and imported[0] == key:
-        return imported[1]  # type: ignore[no-any-return]
+        return imported[1]
     return _UPLOADED[key]
 
 

@@ -804,7 +804,7 @@ def _explorer(p: Any, env: dict[str, str], timeout: float, log: Path | None) -> 
         finally:
             _stop_group(proc)
             if hasattr(log_f, "close"):
-                log_f.close()  # type: ignore[union-attr]
+                log_f.close()
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

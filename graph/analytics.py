@@ -38,7 +38,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 import warnings
 from collections import Counter
@@ -48,6 +47,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph import vocab
 from graph.errors import ConfigError, QueryError
 
 Node = Hashable
@@ -93,7 +93,7 @@ def simple_graph(g: nx.Graph, *, weight: str = "weight") -> nx.Graph:
     >>> sorted(u.edges(data="weight"))
     [('a', 'b', 2), ('a', 'c', 1)]
     """
-    u = nx.Graph()
+    u: nx.Graph[Any] = nx.Graph()
     u.add_nodes_from(g.nodes(data=True))
     counts: Counter[tuple[Node, Node]] = Counter()
     for a, b in g.edges():
@@ -439,12 +439,6 @@ def modularity(g: nx.Graph, partition: Mapping[Node, int]) -> float:
     return float(nx.community.modularity(u, groups.values(), weight="weight"))
 
 
-def ego_network(g: nx.MultiDiGraph, centre: Node, hops: int = 1) -> nx.MultiDiGraph:
-    """The entities within ``hops`` of ``centre`` (either direction), with all their statements."""
-    from graph.network import ego
-
-    return ego(g, centre, hops=hops)
-
 
 # --- the whole suite -----------------------------------------------------------------------
 
@@ -672,7 +666,7 @@ def participation(
     """
     types = _types(g)
     groups: dict[Node, set[Node]] = {}
-    edges = g.edges(data=True) if not g.is_multigraph() else g.edges(keys=False, data=True)
+    edges = g.edges(data=True) if not g.is_multigraph() else g.edges(keys=False, data=True)  # type: ignore[call-overload]  # a multigraph here
     for s, o, d in edges:
         if types.get(s) not in state_types:
             continue
@@ -716,13 +710,6 @@ def co_participation(g: nx.Graph, *, min_shared: int = 1, **kwargs: Any) -> list
     out.sort(key=lambda r: (-r["shared"], -r["jaccard"], str(r["a"]), str(r["b"])))
     return out
 
-
-def co_participation_graph(g: nx.Graph, **kwargs: Any) -> nx.Graph:
-    """The weighted state-state overlap graph (``weight`` = groups shared, ``jaccard``)."""
-    h = nx.Graph()
-    for row in co_participation(g, **kwargs):
-        h.add_edge(row["a"], row["b"], weight=row["shared"], jaccard=row["jaccard"])
-    return h
 
 
 def gaps(
@@ -931,31 +918,19 @@ def _edge_row(g: nx.MultiDiGraph, u: Node, v: Node, k: Any) -> dict[str, Any]:
 
 
 def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
-    """Spearman rank correlation (average ranks for ties); ``None`` below 3 pairs or no spread."""
-    if len(xs) < 3:
-        return None
+    """Spearman rank correlation (``scipy.stats.spearmanr``, average ranks for ties);
+    ``None`` below 3 pairs or where either side has no spread.
 
-    def avg_ranks(vals: Sequence[float]) -> list[float]:
-        order = sorted(range(len(vals)), key=lambda i: vals[i])
-        out = [0.0] * len(vals)
-        i = 0
-        while i < len(order):
-            j = i
-            while j + 1 < len(order) and vals[order[j + 1]] == vals[order[i]]:
-                j += 1
-            for t in range(i, j + 1):
-                out[order[t]] = (i + j) / 2 + 1
-            i = j + 1
-        return out
-
-    rx, ry = avg_ranks(xs), avg_ranks(ys)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
-    vx = math.sqrt(sum((a - mx) ** 2 for a in rx))
-    vy = math.sqrt(sum((b - my) ** 2 for b in ry))
-    if vx == 0 or vy == 0:
+    >>> spearman([1, 2, 3, 4], [10, 20, 30, 40])
+    1.0
+    >>> spearman([1, 2, 3], [5, 5, 5]) is None
+    True
+    """
+    if len(xs) < 3 or len(set(xs)) < 2 or len(set(ys)) < 2:
         return None
-    return cov / (vx * vy)
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(xs, ys).statistic)
 
 
 def spending_shares(kg: Any) -> dict[str, tuple[float, str | None]]:
@@ -1019,7 +994,7 @@ def contribution_vs_influence(
 
 # --- write-back as RDF -----------------------------------------------------------------------
 
-AG = "https://w3id.org/alliance-graph/ontology#"
+AG = str(vocab.AG)
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: The RDF property each measure is written with.
 MEASURE_PROPERTIES: dict[str, str] = {
@@ -1052,7 +1027,7 @@ def analytics_quads(analysis: Analysis, *, as_of: dt.date | None = None) -> list
     dbl, integer, boolean = (ox.NamedNode(XSD + t) for t in ("double", "integer", "boolean"))
     quads = []
     for m, values in analysis.measures.items():
-        prop = ox.NamedNode(AG + MEASURE_PROPERTIES[m])
+        prop = ox.NamedNode(vocab.AG[MEASURE_PROPERTIES[m]])
         for n, v in values.items():
             if v is None:
                 continue
@@ -1064,7 +1039,7 @@ def analytics_quads(analysis: Analysis, *, as_of: dt.date | None = None) -> list
                 lit = ox.Literal(repr(float(v)), datatype=dbl)
             quads.append(ox.Quad(ox.NamedNode(str(n)), prop, lit, gname))
     meta = [
-        (ox.NamedNode(AG + "modularity"), ox.Literal(repr(float(analysis.modularity)), datatype=dbl)),
+        (ox.NamedNode(vocab.AG.modularity), ox.Literal(repr(float(analysis.modularity)), datatype=dbl)),
         (
             ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime"),
             ox.Literal(
@@ -1075,9 +1050,9 @@ def analytics_quads(analysis: Analysis, *, as_of: dt.date | None = None) -> list
     ]
     when = as_of or analysis.as_of
     if when is not None:
-        meta.append((ox.NamedNode(AG + "asOf"), ox.Literal(when.isoformat(), datatype=ox.NamedNode(XSD + "date"))))
+        meta.append((ox.NamedNode(vocab.AG.asOf), ox.Literal(when.isoformat(), datatype=ox.NamedNode(XSD + "date"))))
     if analysis.seed is not None:
-        meta.append((ox.NamedNode(AG + "seed"), ox.Literal(str(analysis.seed), datatype=integer)))
+        meta.append((ox.NamedNode(vocab.AG.seed), ox.Literal(str(analysis.seed), datatype=integer)))
     quads += [ox.Quad(gname, p, o, gname) for p, o in meta]
     return quads
 

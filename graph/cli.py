@@ -30,7 +30,7 @@ COMMANDS = (
 )
 
 
-def _module(name: str):  # type: ignore[no-untyped-def]
+def _module(name: str):
     return importlib.import_module(f"graph.commands.{name.replace('-', '_')}_cmd")
 
 

@@ -153,7 +153,7 @@ def cached(kg: KnowledgeGraph, what: str, compute: Callable[[], T]) -> T:
     path = d / (name + _SUFFIX)
     if _private_dir(d) and path.exists():
         try:
-            return _read(path)  # type: ignore[no-any-return]
+            return _read(path)
         except Exception:  # noqa: BLE001 - damaged or foreign: recompute and replace it
             path.unlink(missing_ok=True)
     value = compute()

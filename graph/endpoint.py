@@ -527,10 +527,10 @@ class SparqlService:
         found = False
         for _thing, licence, rights in licences.rows:
             if licence is not None:
-                g.add((dataset, DCTERMS.license, licence))  # type: ignore[arg-type]
+                g.add((dataset, DCTERMS.license, licence))
                 found = True
             if rights is not None:
-                g.add((dataset, DCTERMS.rights, rights))  # type: ignore[arg-type]
+                g.add((dataset, DCTERMS.rights, rights))
         if not found:
             g.add((dataset, DCTERMS.rights, Literal(
                 "No licence is declared in the graph; each fact names its sources "
@@ -1008,7 +1008,7 @@ def serve(
     server = make_server(kg, host, port, limits=limits, cors=cors)
     addr = server.server_address
     if announce:
-        announce(f"SPARQL endpoint at http://{addr[0]!s}:{addr[1]!s}/sparql (Ctrl-C to stop)")  # type: ignore[str-bytes-safe]
+        announce(f"SPARQL endpoint at http://{addr[0]!s}:{addr[1]!s}/sparql (Ctrl-C to stop)")
     try:
         server.serve_forever()
     finally:

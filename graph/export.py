@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -45,7 +46,7 @@ def export_network(kg: KnowledgeGraph, fmt: str) -> bytes:
     from graph.network import project
 
     g = project(kg)
-    flat = nx.MultiDiGraph() if g.is_multigraph() else nx.DiGraph()
+    flat: nx.DiGraph[Any] = nx.MultiDiGraph() if g.is_multigraph() else nx.DiGraph()
     for n, d in g.nodes(data=True):
         flat.add_node(str(n), **{k: _scalar(v) for k, v in d.items()})
     for u, v, d in g.edges(data=True):

@@ -45,12 +45,15 @@ from graph.limits import QueryLimits
 from graph.results import short_name
 from graph.sparql import STANDARD_PREFIXES
 from graph.store import KnowledgeGraph, new_store
+from graph.vocab import AG, AGR
 
-AG = STANDARD_PREFIXES["ag"]
-AGR = STANDARD_PREFIXES["agr"]
+#: The namespaces as strings, for names that come from a user's file (checked against the
+#: ontology where they are read; ``AG.term`` for the project's own terms).
+AG_IRI = str(AG)
+AGR_IRI = str(AGR)
 SCHEMA_URL = URIRef("https://schema.org/url")
 #: The class given to relationship statements made from CSV rows.
-STATEMENT_CLASS = URIRef(AG + "Relationship")
+STATEMENT_CLASS = AG.Relationship
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 ENTITY_COLUMNS = ("id", "label", "type", "aliases", "description", "iso3", "wikidata")
@@ -137,7 +140,7 @@ def _read_csv(name: str, data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows: list[list[str]] = []
     try:
@@ -242,7 +245,7 @@ def _known(kg: KnowledgeGraph | None) -> _Known:
 
     classes, relations = set(), set()
     for t, k in run_query(kg, q).rows:
-        name = str(t)[len(AG) :]
+        name = str(t)[len(AG_IRI) :]
         if str(k).endswith("Class"):
             classes.add(name)
         else:
@@ -259,9 +262,9 @@ def _entity_iri(value: str) -> URIRef | None:
     if re.match(r"^https?://\S+$", v):
         return URIRef(v)
     if re.fullmatch(r"agr:[A-Za-z0-9_.\-]+", v):
-        return URIRef(AGR + v[4:])
+        return URIRef(AGR_IRI + v[4:])
     if re.fullmatch(r"[A-Za-z0-9_.\-]+", v):
-        return URIRef(AGR + v)
+        return URIRef(AGR_IRI + v)
     return None
 
 
@@ -283,13 +286,13 @@ def csv_to_graph(
     origin: dict[Node, tuple[str, int]] = {}
     columns: dict[Node, str] = {
         RDF.type: "Type", RDFS.label: "Label", SKOS.altLabel: "Aliases", RDFS.comment: "Description",
-        URIRef(AG + "subject"): "From", URIRef(AG + "object"): "To", URIRef(AG + "relation"): "Type",
-        URIRef(AG + "role"): "Role", URIRef(AG + "startDate"): "Start", URIRef(AG + "endDate"): "End",
-        URIRef(AG + "credibility"): "Credibility", URIRef(AG + "status"): "Status",
-        PROV.wasDerivedFrom: "Source", URIRef(AG + "reliability"): "Source reliability",
+        AG.subject: "From", AG.object: "To", AG.relation: "Type",
+        AG.role: "Role", AG.startDate: "Start", AG.endDate: "End",
+        AG.credibility: "Credibility", AG.status: "Status",
+        PROV.wasDerivedFrom: "Source", AG.reliability: "Source reliability",
         SCHEMA_URL: "Source URL", DCTERMS.title: "Source label",
-        URIRef(AG + "iso3"): "ISO3", OWL.sameAs: "Wikidata",
-        URIRef(AG + "startPrecision"): "Start", URIRef(AG + "endPrecision"): "End",
+        AG.iso3: "ISO3", OWL.sameAs: "Wikidata",
+        AG.startPrecision: "Start", AG.endPrecision: "End",
     }  # fmt: skip
     local: dict[str, URIRef] = {}
 
@@ -309,7 +312,7 @@ def csv_to_graph(
             if not label:
                 issues.append(ImportIssue(name, "a label is required", row=i, field="Label"))
                 continue
-            iri = _entity_iri(r.get("id", "")) if r.get("id") else URIRef(AGR + _slug(label))
+            iri = _entity_iri(r.get("id", "")) if r.get("id") else URIRef(AGR_IRI + _slug(label))
             if iri is None:
                 issues.append(ImportIssue(name, f"not a usable ID: {r.get('id')!r} (letters, digits, - _ . or a URL)", row=i, field="ID"))
                 continue
@@ -325,7 +328,7 @@ def csv_to_graph(
                 issues.append(ImportIssue(name, f"unknown entity type {type_name!r}; the ontology has: {hint}", row=i, field="Type"))
                 continue
             origin[iri] = (name, i)
-            g.add((iri, RDF.type, URIRef(AG + type_name)))
+            g.add((iri, RDF.type, URIRef(AG_IRI + type_name)))
             g.add((iri, RDFS.label, Literal(label)))
             for alias in (a.strip() for a in r.get("aliases", "").split(";")):
                 if alias:
@@ -333,7 +336,7 @@ def csv_to_graph(
             if r.get("description"):
                 g.add((iri, RDFS.comment, Literal(r["description"])))
             if r.get("iso3"):
-                g.add((iri, URIRef(AG + "iso3"), Literal(r["iso3"].strip())))
+                g.add((iri, AG.iso3, Literal(r["iso3"].strip())))
             wikidata = r.get("wikidata", "").strip()
             if wikidata:
                 qid = wikidata.rsplit("/", 1)[-1]
@@ -408,34 +411,34 @@ def csv_to_graph(
                 continue
             s, o = ends
             st_id = r.get("id") or f"st-{_slug(short_name(s).split(':')[-1])}-{rel}-{_slug(short_name(o).split(':')[-1])}-{dates.get('start', 'undated')}"
-            st = _entity_iri(st_id) or URIRef(AGR + _slug(st_id))
+            st = _entity_iri(st_id) or URIRef(AGR_IRI + _slug(st_id))
             if st in origin:
                 issues.append(ImportIssue(name, f"relationship {short_name(st)} is given twice (first on row {origin[st][1]})", row=i, field="ID"))
                 continue
             origin[st] = (name, i)
             g.add((st, RDF.type, STATEMENT_CLASS))
-            g.add((st, URIRef(AG + "subject"), s))
-            g.add((st, URIRef(AG + "object"), o))
-            g.add((st, URIRef(AG + "relation"), URIRef(AG + rel)))
+            g.add((st, AG.subject, s))
+            g.add((st, AG.object, o))
+            g.add((st, AG.relation, URIRef(AG_IRI + rel)))
             if r.get("role"):
-                g.add((st, URIRef(AG + "role"), URIRef(AG + r["role"].split(":", 1)[-1])))
+                g.add((st, AG.role, URIRef(AG_IRI + r["role"].split(":", 1)[-1])))
             for col, prop in (("start", "start"), ("end", "end")):
                 if col in dates:
-                    g.add((st, URIRef(AG + prop + "Date"), Literal(dates[col], datatype=XSD.date)))
-                    g.add((st, URIRef(AG + prop + "Precision"), URIRef(AG + precisions[col])))
+                    g.add((st, URIRef(AG_IRI + prop + "Date"), Literal(dates[col], datatype=XSD.date)))
+                    g.add((st, URIRef(AG_IRI + prop + "Precision"), URIRef(AG_IRI + precisions[col])))
             if cred:
-                g.add((st, URIRef(AG + "credibility"), Literal(int(cred))))
+                g.add((st, AG.credibility, Literal(int(cred))))
             if r.get("status"):
-                g.add((st, URIRef(AG + "status"), URIRef(AG + r["status"].split(":", 1)[-1])))
-            src = URIRef(src_ref) if re.match(r"^https?://", src_ref) else _entity_iri(src_ref) or URIRef(AGR + _slug(src_ref))
+                g.add((st, AG.status, URIRef(AG_IRI + r["status"].split(":", 1)[-1])))
+            src = URIRef(src_ref) if re.match(r"^https?://", src_ref) else _entity_iri(src_ref) or URIRef(AGR_IRI + _slug(src_ref))
             g.add((st, PROV.wasDerivedFrom, src))
             if src not in known_iris and src not in origin:
                 origin[src] = (name, i)
-                g.add((src, RDF.type, URIRef(AG + "Source")))
+                g.add((src, RDF.type, AG.Source))
                 g.add((src, RDFS.label, Literal(r.get("source label") or src_ref)))
                 g.add((src, DCTERMS.title, Literal(r.get("source label") or src_ref)))
                 if rel_grade:
-                    g.add((src, URIRef(AG + "reliability"), Literal(rel_grade)))
+                    g.add((src, AG.reliability, Literal(rel_grade)))
                 url = r.get("source url") or (src_ref if re.match(r"^https?://", src_ref) else "")
                 if url:
                     g.add((src, SCHEMA_URL, Literal(url, datatype=XSD.anyURI)))
@@ -630,10 +633,10 @@ def validate_upload(
         col = (columns or {}).get(v.path) if v.path is not None else None
         message = v.message or "does not conform to the shapes"
         if where is not None:
-            issues.append(ImportIssue(where[0], message, row=where[1], field=col or (short_name(v.path) if v.path else None), severity=severity))  # type: ignore[arg-type]
+            issues.append(ImportIssue(where[0], message, row=where[1], field=col or (short_name(v.path) if v.path else None), severity=severity))
         else:
-            node = short_name(v.focus)  # type: ignore[arg-type]
-            prop = f", property {short_name(v.path)}" if v.path is not None else ""  # type: ignore[arg-type]
+            node = short_name(v.focus)
+            prop = f", property {short_name(v.path)}" if v.path is not None else ""
             line = (lines or {}).get(v.focus) if v.focus is not None else None
             issues.append(ImportIssue(file, f"{node}{prop}: {message}", line=line, severity=severity))
     return issues
@@ -697,8 +700,8 @@ def check_import(
         result.issues.append(ImportIssue(err.file, err.reason, line=err.line, column=err.column))
         return result
     result.triples = g
-    result.entities = len({s for s in g.subjects(RDF.type) if (s, URIRef(AG + "subject"), None) not in g and (s, RDF.type, URIRef(AG + "Source")) not in g})
-    result.statements = len(set(g.subjects(URIRef(AG + "subject"))))
+    result.entities = len({s for s in g.subjects(RDF.type) if (s, AG.subject, None) not in g and (s, RDF.type, AG.Source) not in g})
+    result.statements = len(set(g.subjects(AG.subject)))
     if len(g) == 0 and result.ok:
         result.issues.append(ImportIssue(result.files[0], "the upload holds no triples"))
     if not result.ok:

@@ -160,9 +160,9 @@ def add_quads(kg: KnowledgeGraph, quads: Iterable[ox.Quad]) -> None:
     for q in quads:
         triple = (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
         if isinstance(q.graph_name, ox.DefaultGraph):
-            ds.default_graph.add(triple)  # type: ignore[arg-type]
+            ds.default_graph.add(triple)
         else:
-            ds.graph(URIRef(q.graph_name.value)).add(triple)  # type: ignore[arg-type, union-attr]
+            ds.graph(URIRef(q.graph_name.value)).add(triple)  # type: ignore[arg-type]
 
 
 def _bulk_load(store: ox.Store, path: Path) -> None:
@@ -241,7 +241,7 @@ def _construct(kg: KnowledgeGraph, text: str) -> list[ox.Quad]:
 
     out = kg.dataset.default_graph.query(text)
     quads = []
-    for s, p, o in out:  # type: ignore[misc]
+    for s, p, o in out:
         quads.append(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()))  # type: ignore[arg-type]
     return quads
 

@@ -29,7 +29,7 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from graph import paths
+from graph import paths, vocab
 from graph.errors import QueryError
 from graph.sparql import STANDARD_PREFIXES, read_query, run_query
 from graph.store import KnowledgeGraph
@@ -37,9 +37,9 @@ from graph.store import KnowledgeGraph
 #: Entity types that count as events when the ontology does not say (no ``ag:Event`` class).
 EVENT_TYPE_NAMES = frozenset({"Event", "Summit", "Ministerial", "Meeting", "Panel", "Visit", "Conference"})
 #: Entities of this class or its subclasses are events.
-EVENT_CLASS = "https://w3id.org/alliance-graph/ontology#Event"
+EVENT_CLASS = str(vocab.AG.Event)
 #: Entities of this class or its subclasses are actors.
-ACTOR_CLASS = "https://w3id.org/alliance-graph/ontology#Actor"
+ACTOR_CLASS = str(vocab.AG.Actor)
 
 
 @dataclass(frozen=True)
@@ -293,7 +293,7 @@ def project(
 
 
 def _project(kg: KnowledgeGraph, f: Filters, ahead: dict[str, Future[bytes]]) -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph()
+    g: nx.MultiDiGraph[Any] = nx.MultiDiGraph()
     entities = _entities(kg, ahead)
     supers = _class_tree(kg, ahead)
     known = any(ACTOR_CLASS in above for above in supers.values())
@@ -390,7 +390,7 @@ def _project(kg: KnowledgeGraph, f: Filters, ahead: dict[str, Future[bytes]]) ->
                 found.setdefault(st, []).append(source)
         for st, srcs in found.items():
             wanted[st]["sources"] = tuple(sorted(set(srcs)))
-    g.add_edges_from((u, v, st, d) for st, u, v, d in kept)
+    g.add_edges_from((u, v, st, d) for st, u, v, d in kept)  # type: ignore[misc]  # keyed 4-tuples: the stubs know only 2 and 3
     return g
 
 
@@ -400,10 +400,6 @@ def _grade(text: str | None) -> int | None:
     except ValueError:
         return None
 
-
-def relation_names(g: nx.MultiDiGraph) -> list[str]:
-    """The relation types present in a projection."""
-    return sorted({d["relation"] for _, _, d in g.edges(data=True)})
 
 
 def entity_types(g: nx.MultiDiGraph) -> list[str]:
@@ -423,13 +419,6 @@ def ego(g: nx.MultiDiGraph, centre: object, hops: int = 1, cap: int | None = Non
         keep = sorted(dist, key=lambda n: (dist[n], str(n)))[: max(1, cap)]
     return g.subgraph(keep).copy()
 
-
-def drop_isolates(g: nx.MultiDiGraph, keep: Iterable[object] = ()) -> nx.MultiDiGraph:
-    """A copy without the nodes that have no edge (except those in ``keep``)."""
-    keep_set = set(keep)
-    h = g.copy()
-    h.remove_nodes_from([n for n in list(h.nodes) if h.degree(n) == 0 and n not in keep_set])
-    return h
 
 
 def node_id(g: nx.Graph, name: str | URIRef) -> URIRef:
@@ -454,5 +443,5 @@ def node_id(g: nx.Graph, name: str | URIRef) -> URIRef:
     lowered = text.lower()
     for n, d in g.nodes(data=True):
         if str(d.get("label", "")).lower() == lowered:
-            return n  # type: ignore[no-any-return]
+            return n
     raise ConfigError(f"no entity {text!r} in the network (with the filters given)")

@@ -59,13 +59,13 @@ def terms_of(g: Graph) -> list[Term]:
             parents = [*g.objects(term, RDFS.subClassOf), *g.objects(term, RDFS.subPropertyOf)]
             seen[str(term)] = Term(
                 iri=str(term),
-                name=short_name(term),  # type: ignore[arg-type]
+                name=short_name(term),
                 kind=kind,
                 label=str(label) if label is not None else "",
                 comment=str(comment) if comment is not None else "",
-                parents=tuple(sorted(short_name(p) for p in parents if p.__class__.__name__ != "BNode")),  # type: ignore[arg-type]
-                domain=tuple(sorted(short_name(d) for d in g.objects(term, RDFS.domain) if d.__class__.__name__ != "BNode")),  # type: ignore[arg-type]
-                range=tuple(sorted(short_name(r) for r in g.objects(term, RDFS.range) if r.__class__.__name__ != "BNode")),  # type: ignore[arg-type]
+                parents=tuple(sorted(short_name(p) for p in parents if p.__class__.__name__ != "BNode")),
+                domain=tuple(sorted(short_name(d) for d in g.objects(term, RDFS.domain) if d.__class__.__name__ != "BNode")),
+                range=tuple(sorted(short_name(r) for r in g.objects(term, RDFS.range) if r.__class__.__name__ != "BNode")),
             )
     order = {"Class": 0}
     return sorted(seen.values(), key=lambda t: (order.get(t.kind, 1), t.kind, t.name))

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from graph import paths
+from graph import paths, vocab
 from graph.errors import QueryError
 from graph.results import short_name
 from graph.sparql import run_query
 from graph.store import KnowledgeGraph
 from graph.view import to_iri
 
-_AG = "https://w3id.org/alliance-graph/ontology#"
+_AG = str(vocab.AG)
 _DESCRIPTION = {
     str(RDFS.comment),
     str(SKOS.definition),
@@ -277,5 +276,3 @@ def statement_detail(kg: KnowledgeGraph, statement: str | URIRef) -> StatementDe
     )
 
 
-def statements_detail(kg: KnowledgeGraph, statements: list[Any]) -> list[StatementDetail]:
-    return [statement_detail(kg, URIRef(str(s))) for s in statements]

@@ -391,7 +391,7 @@ def edge_pair_id(u: Any, v: Any) -> str:
 def _cached_layout(
     nodes: tuple[Any, ...], edges: tuple[tuple[Any, Any], ...], seed: int
 ) -> dict[Any, tuple[float, float]]:
-    g = nx.Graph()
+    g: nx.Graph[Any] = nx.Graph()
     g.add_nodes_from(nodes)
     g.add_edges_from(edges)
     return compute_layout(g, seed=seed)
@@ -401,7 +401,7 @@ def layout_positions(g: nx.Graph, *, seed: int = 7) -> dict[Any, tuple[float, fl
     """Deterministic positions for ``g``, cached by its node and edge sets (never jump on rerun)."""
     nodes = tuple(sorted(g.nodes, key=str))
     edges = tuple(sorted({tuple(sorted((u, v), key=str)) for u, v in g.edges() if u != v}, key=str))
-    return _cached_layout(nodes, edges, seed)  # type: ignore[arg-type]
+    return _cached_layout(nodes, edges, seed)
 
 
 def style_view(
@@ -428,7 +428,7 @@ def style_view(
     hidden = hidden or {}
     top = max(sizes.values(), default=0.0) or 1.0
     pos = positions if positions is not None else layout_positions(g)
-    d = nx.DiGraph()
+    d: nx.DiGraph[Any] = nx.DiGraph()
     for n, data in g.nodes(data=True):
         label = str(data.get("label", n))
         group = groups.get(n, "Other")

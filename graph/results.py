@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Literal, URIRef
@@ -265,7 +266,7 @@ def graph_to_network(g: object, max_nodes: int = 2000) -> object:
     from rdflib import Graph
 
     assert isinstance(g, Graph)
-    out = nx.MultiDiGraph()
+    out: nx.MultiDiGraph[Any] = nx.MultiDiGraph()
     for s, p, o in g:
         if out.number_of_nodes() >= max_nodes:
             break

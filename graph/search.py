@@ -168,6 +168,3 @@ def _score(q: str, name: str) -> int | None:
     return None
 
 
-def search_entities(kg: KnowledgeGraph, text: str, limit: int = 20) -> list[Match]:
-    """Search labels and aliases (builds the index each call: keep a :class:`SearchIndex` for speed)."""
-    return SearchIndex(kg).search(text, limit)

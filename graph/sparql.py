@@ -38,6 +38,7 @@ from graph.limits import UNLIMITED, QueryLimits
 from graph.querycheck import TOKEN, Vetted, expand_unicode_escapes, vet
 from graph.store import KnowledgeGraph
 from graph.terms import from_ox
+from graph.vocab import STANDARD_PREFIXES
 from graph.workers import job, run_job
 
 __all__ = [
@@ -63,25 +64,6 @@ __all__ = [
 
 ResultKind = Literal["select", "ask", "graph"]
 
-#: Prefixes every query may use without declaring them (the project's and the usual ones).
-STANDARD_PREFIXES: dict[str, str] = {
-    "ag": "https://w3id.org/alliance-graph/ontology#",
-    "agr": "https://w3id.org/alliance-graph/id/",
-    "agsh": "https://w3id.org/alliance-graph/shapes#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "time": "http://www.w3.org/2006/time#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "wd": "http://www.wikidata.org/entity/",
-    "qb": "http://purl.org/linked-data/cube#",
-}
 
 #: The limits a user's query runs under when none are given (environment applied at call time).
 DEFAULT_LIMITS = QueryLimits()
@@ -540,7 +522,7 @@ def _ox_work(
         data, cut = sink.run(lambda out: raw.serialize(out, format=ox.QueryResultsFormat.TSV))
         if fmt is not None and fmt != "tsv":
             parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
-            data = parsed.serialize(format=_OX_RESULTS[fmt]) or b""  # type: ignore[union-attr]
+            data = parsed.serialize(format=_OX_RESULTS[fmt]) or b""
         return b"S" + (b"1" if cut else b"0") + data
     if fmt is not None and fmt not in _OX_GRAPHS:
         raise _format_mismatch(fmt, "graph")
@@ -603,7 +585,7 @@ def _decode_ox(payload: bytes) -> QueryResult:
         assert isinstance(parsed, ox.QuerySolutions)
         names = [v.value for v in parsed.variables]
         rows = [tuple(term_from_ox(t) for t in s) for s in parsed]
-        return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)  # type: ignore[arg-type]
+        return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
     g = _new_graph()
     for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
         g.add((from_ox(t.subject), from_ox(t.predicate), term_from_ox(t.object)))  # type: ignore[arg-type]
@@ -679,7 +661,7 @@ def _guard_rdflib_child(limits: QueryLimits) -> None:
     def no_service(*_args: object, **_kwargs: object) -> Any:
         raise QueryRefused("SERVICE is not allowed: a query may not call other endpoints")
 
-    evaluate.evalServiceQuery = no_service  # type: ignore[assignment]
+    evaluate.evalServiceQuery = no_service
 
 
 def _run_rdflib(
@@ -710,7 +692,7 @@ def _run_rdflib(
                 if cap is not None and len(rows) >= cap:
                     truncated = True
                     break
-                rows.append(tuple(plain(t) for t in row))  # type: ignore[union-attr]
+                rows.append(tuple(plain(t) for t in row))
             return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
         g = _new_graph()
         truncated = False
@@ -718,7 +700,7 @@ def _run_rdflib(
             if cap is not None and len(g) >= cap:
                 truncated = True
                 break
-            g.add((t[0], t[1], plain(t[2])))  # type: ignore[index]
+            g.add((t[0], t[1], plain(t[2])))
         return QueryResult(kind="graph", graph=g, truncated=truncated)
     except ParseException as err:
         raise QuerySyntaxError(err.msg, err.lineno, err.col) from err

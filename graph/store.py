@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph
 
+from graph import vocab
 from graph.errors import ConfigError
 
 DEFAULT_STORE = "oxigraph"
 #: The named graph that analytics results are written back into.
-ANALYTICS_GRAPH = URIRef("https://w3id.org/alliance-graph/graph/analytics")
+ANALYTICS_GRAPH = vocab.ANALYTICS_GRAPH
 
 
 @dataclass
@@ -159,10 +160,6 @@ def open_graph(
     load.apply_rules(kg, count=False)
     return kg
 
-
-def open_default(store: str | None = None, extra: Sequence[str] = ()) -> KnowledgeGraph:
-    """Shorthand used by the app and the CLI."""
-    return open_graph(store, extra)
 
 
 def env_sources() -> tuple[str | None, tuple[str, ...], bool]:

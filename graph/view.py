@@ -21,7 +21,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -223,9 +223,9 @@ def _graph_of(
     g: nx.MultiDiGraph, edges: Iterable[tuple[Any, Any, Any, dict[str, Any]]], nodes: Iterable[Any]
 ) -> nx.MultiDiGraph:
     """A new graph of ``nodes`` (with their attributes in ``g``) and ``edges`` between them."""
-    h = nx.MultiDiGraph()
+    h: nx.MultiDiGraph[Any] = nx.MultiDiGraph()
     h.add_nodes_from((n, g.nodes[n]) for n in nodes)
-    h.add_edges_from((u, v, k, d) for u, v, k, d in edges if u in h and v in h)
+    h.add_edges_from((u, v, k, d) for u, v, k, d in edges if u in h and v in h)  # type: ignore[misc]  # keyed 4-tuples
     return h
 
 
@@ -412,13 +412,6 @@ def statements_between(g: nx.MultiDiGraph, a: Any, b: Any) -> list[tuple[Any, An
                 out.append((u, v, k, d))
     return out
 
-
-def view_fields() -> list[str]:
-    return [f.name for f in fields(ViewState)]
-
-
-def iter_labels(g: nx.MultiDiGraph, nodes: Iterable[Any]) -> list[str]:
-    return [str(g.nodes[n].get("label", short_name(n))) for n in nodes]
 
 
 # --- measures (from graph.analytics) ----------------------------------------------------

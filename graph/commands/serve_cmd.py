@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         public_url=args.public_url, allowed_hosts=args.allowed_host,
         request_timeout=args.request_timeout, per_client_slots=args.client_slots,
     )  # fmt: skip
-    host, port = str(server.server_address[0]), str(server.server_address[1])  # type: ignore[str-bytes-safe]
+    host, port = str(server.server_address[0]), str(server.server_address[1])
     progress(
         f"SPARQL endpoint at http://{host}:{port}/sparql "
         f"(time limit {limits.timeout_s or 'none'} s, row limit {limits.row_cap() or 'none'}"
