@@ -50,7 +50,7 @@ test: lint typecheck pytest
 # Outside the 15-minute suite: the CQs rdflib answers slowly (tests/data/rdflib-slow-cqs.txt)
 # and every accession's as-of check, on both embedded engines.
 test-engines: setup-test
-	ALLIANCE_GRAPH_ALL_ENGINES=1 $(BIN)/pytest -q tests/test_knowledge.py tests/test_asof.py
+	ALLIANCE_GRAPH_ALL_ENGINES=1 $(BIN)/pytest -q tests/test_knowledge.py tests/test_asof.py tests/test_sparql_stores.py
 
 bench: setup-test
 	$(BIN)/python -m graph bench $(BENCH_ARGS)

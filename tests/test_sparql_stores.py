@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -183,8 +184,16 @@ def test_competency_questions_pass_on_every_store(shipped_stores, rq: Path | Non
     if rq is None:
         pytest.skip("no competency questions in ontology/cq yet")
     text = rq.read_text(encoding="utf-8")
-    answers = {store: _answer_csv(kg, rq, _params(rq)) for store, kg in shipped_stores.items()}
-    for store in ("memory", "remote"):
+    # rdflib's memory store answers every CQ against its expected CSV in test_knowledge.py (the
+    # ones it is too slow for with ALLIANCE_GRAPH_ALL_ENGINES=1): here Oxigraph in process and
+    # behind its server, unless every engine is asked for.
+    every = os.environ.get("ALLIANCE_GRAPH_ALL_ENGINES") == "1"
+    answers = {
+        store: _answer_csv(kg, rq, _params(rq))
+        for store, kg in shipped_stores.items()
+        if every or store != "memory"
+    }
+    for store in [s for s in ("memory", "remote") if s in answers]:
         assert_same_answer(
             answers[store], answers["oxigraph"], _ordered(text), f"{rq.name} on {store} vs oxigraph",
             engine_chosen(text),
