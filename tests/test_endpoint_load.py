@@ -21,7 +21,7 @@ def test_endpoint_under_bounded_load(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "load_test.py"), "--clients", "8", "--duration", "8",
-         "--timeout", "2", "--json", str(out)],
+         "--timeout", "5", "--json", str(out)],
         capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     report = json.loads(out.read_text())

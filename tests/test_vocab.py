@@ -61,3 +61,17 @@ def test_every_term_the_queries_and_data_use_is_defined() -> None:
         for name in set(re.findall(r"(?<![\w:])ag:([A-Za-z][\w-]*)", text)) - terms:
             unknown.append(f"{f.relative_to(ROOT)}: ag:{name}")
     assert unknown == []
+
+
+def test_the_timeline_lists_every_dated_property_of_the_ontology() -> None:
+    """The timeline query names its date properties (a full scan was 18 s on rdflib); a
+    property the ontology gives range xsd:date must be among them, or its events vanish."""
+    from rdflib.namespace import RDFS, XSD
+
+    g = Graph().parse(paths.ontology_dir() / "alliance.ttl")
+    dated = {str(p)[len(NS) :] for p in g.subjects(RDFS.range, XSD.date) if str(p).startswith(NS)}
+    text = (paths.queries_dir() / "timeline.rq").read_text(encoding="utf-8")
+    values = re.search(r"VALUES \?p \{([^}]*)\}", text)
+    assert values, "timeline.rq has no VALUES ?p list"
+    listed = set(re.findall(r"ag:(\w+)", values.group(1)))
+    assert dated - {"endDate", "asOf"} == listed
