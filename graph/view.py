@@ -390,13 +390,17 @@ def construct_query(view: View) -> str:
     if s.sources:
         srcs = " ".join(_iri(to_iri(x)) for x in s.sources)
         lines.append(f"  FILTER EXISTS {{ ?st prov:wasDerivedFrom ?anySrc . VALUES ?anySrc {{ {srcs} }} }}")
+    # What goes with each statement, as alternatives: a template triple with an unbound
+    # variable is left out, so the graph is the same as with OPTIONALs, but the rows add up
+    # instead of multiplying (types x properties x end types x sources; the State +
+    # neighbours view took over 10 s on rdflib's memory store)
     lines += [
-        "  OPTIONAL { ?st a ?stType }",
-        "  OPTIONAL { ?st ?stp ?stv . FILTER(?stp IN (ag:role, ag:startDate, ag:endDate, "
+        "  { } UNION { ?st a ?stType }",
+        "  UNION { ?st ?stp ?stv . FILTER(?stp IN (ag:role, ag:startDate, ag:endDate, "
         "ag:credibility, ag:status, prov:wasDerivedFrom)) }",
-        "  OPTIONAL { ?s rdfs:label ?sl } OPTIONAL { ?s a ?sType }",
-        "  OPTIONAL { ?o rdfs:label ?ol } OPTIONAL { ?o a ?oType }",
-        "  OPTIONAL { ?st prov:wasDerivedFrom ?src . OPTIONAL { ?src rdfs:label ?srcl } "
+        "  UNION { ?s rdfs:label ?sl } UNION { ?s a ?sType }",
+        "  UNION { ?o rdfs:label ?ol } UNION { ?o a ?oType }",
+        "  UNION { ?st prov:wasDerivedFrom ?src . OPTIONAL { ?src rdfs:label ?srcl } "
         "OPTIONAL { ?src ag:reliability ?srcr } }",
         "}",
     ]
