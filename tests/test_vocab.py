@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -15,8 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NS = STANDARD_PREFIXES["ag"]
 
 
+@functools.cache
+def _ontology() -> Graph:
+    return Graph().parse(paths.ontology_dir() / "alliance.ttl")
+
+
 def _ontology_terms() -> set[str]:
-    g = Graph().parse(paths.ontology_dir() / "alliance.ttl")
+    g = _ontology()
     return {
         str(t)[len(NS) :]
         for t in g.all_nodes()
@@ -68,8 +74,7 @@ def test_the_timeline_lists_every_dated_property_of_the_ontology() -> None:
     property the ontology gives range xsd:date must be among them, or its events vanish."""
     from rdflib.namespace import RDFS, XSD
 
-    g = Graph().parse(paths.ontology_dir() / "alliance.ttl")
-    dated = {str(p)[len(NS) :] for p in g.subjects(RDFS.range, XSD.date) if str(p).startswith(NS)}
+    dated = {str(p)[len(NS) :] for p in _ontology().subjects(RDFS.range, XSD.date) if str(p).startswith(NS)}
     text = (paths.queries_dir() / "timeline.rq").read_text(encoding="utf-8")
     values = re.search(r"VALUES \?p \{([^}]*)\}", text)
     assert values, "timeline.rq has no VALUES ?p list"
